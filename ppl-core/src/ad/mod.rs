@@ -1,0 +1,11 @@
+//! Automatic-differentiation runtime: the scalar trait, dual numbers, rule traits and stacks.
+
+pub mod dual;
+pub mod rules;
+pub mod scalar;
+pub mod stacks;
+
+pub use dual::Dual;
+pub use rules::{binary_vjp, unary_vjp, BinaryRule, UnaryRule};
+pub use scalar::Scalar;
+pub use stacks::{Stacks, Workspace, WorkspaceScalar};

@@ -1,0 +1,150 @@
+//! Typed stacks for the reverse sweep, and the reusable workspace that owns them.
+//!
+//! Generated reverse-mode code pushes exactly what its reverse sweep cannot recompute
+//! (values a loop overwrites, the branch an `if` took, a `while` loop's trip count) and
+//! pops them in reverse order. The stacks keep their capacity between calls, so after the
+//! first gradient evaluation no call allocates.
+
+use crate::ad::{Dual, Scalar};
+
+/// The stacks and scratch buffers of one scalar type.
+#[derive(Clone, Debug, Default)]
+pub struct Stacks<S> {
+    /// Overwritten real values.
+    pub values: Vec<S>,
+    /// Branches taken.
+    pub flags: Vec<bool>,
+    /// Trip counts and indices.
+    pub counts: Vec<usize>,
+    /// Pool of scratch vectors for local vectors of a model (`vec![0.0; n]`), reused by
+    /// position: the `k`-th local vector of an evaluation is `buffers[k]`.
+    pub buffers: Vec<Vec<S>>,
+}
+
+impl<S: Scalar> Stacks<S> {
+    /// Empties every stack, keeping capacity.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.values.clear();
+        self.flags.clear();
+        self.counts.clear();
+    }
+
+    /// The `k`-th scratch vector, resized to `len` and filled with `fill`; allocates only
+    /// when the pool or the vector's capacity must grow.
+    #[inline]
+    pub fn buffer(&mut self, k: usize, len: usize, fill: S) -> &mut Vec<S> {
+        if self.buffers.len() <= k {
+            self.buffers.resize_with(k + 1, Vec::new);
+        }
+        let b = &mut self.buffers[k];
+        b.clear();
+        b.resize(len, fill);
+        b
+    }
+
+    /// Takes the `k`-th scratch vector out of the pool (to hold it while borrowing the
+    /// workspace elsewhere); give it back with [`Stacks::put_back`].
+    #[inline]
+    pub fn take(&mut self, k: usize, len: usize, fill: S) -> Vec<S> {
+        self.buffer(k, len, fill);
+        std::mem::take(&mut self.buffers[k])
+    }
+
+    /// Returns a vector taken with [`Stacks::take`].
+    #[inline]
+    pub fn put_back(&mut self, k: usize, v: Vec<S>) {
+        self.buffers[k] = v;
+    }
+
+    /// Pops a value; the reverse sweep pops exactly what the forward sweep pushed, so an
+    /// empty stack is a code-generation bug, reported as NaN rather than a panic.
+    #[inline]
+    pub fn pop_value(&mut self) -> S {
+        self.values.pop().unwrap_or_else(|| S::cst(f64::NAN))
+    }
+    /// Pops a branch flag (see [`Stacks::pop_value`]).
+    #[inline]
+    pub fn pop_flag(&mut self) -> bool {
+        self.flags.pop().unwrap_or(false)
+    }
+    /// Pops a count (see [`Stacks::pop_value`]).
+    #[inline]
+    pub fn pop_count(&mut self) -> usize {
+        self.counts.pop().unwrap_or(0)
+    }
+}
+
+/// Reusable scratch space for model evaluations: one per chain (or thread).
+///
+/// Holds stacks for plain values (gradients) and for dual numbers (Hessian-vector
+/// products, which run the reverse sweep on [`Dual`]).
+#[derive(Clone, Debug, Default)]
+pub struct Workspace {
+    /// Stacks used by `f64` evaluations.
+    pub real: Stacks<f64>,
+    /// Stacks used by `Dual` evaluations.
+    pub dual: Stacks<Dual>,
+    /// Gradient buffer of `Dual`s for Hessian-vector products.
+    pub dual_grad: Vec<Dual>,
+    /// Input buffer of `Dual`s for JVPs and Hessian-vector products.
+    pub dual_x: Vec<Dual>,
+}
+
+impl Workspace {
+    /// An empty workspace; it grows to its working size on first use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The stacks of scalar type `S`.
+    #[inline]
+    pub fn stacks<S: WorkspaceScalar>(&mut self) -> &mut Stacks<S> {
+        S::stacks(self)
+    }
+}
+
+/// Scalar types that have stacks in a [`Workspace`].
+pub trait WorkspaceScalar: Scalar {
+    /// The stacks of this type.
+    fn stacks(ws: &mut Workspace) -> &mut Stacks<Self>;
+}
+impl WorkspaceScalar for f64 {
+    #[inline]
+    fn stacks(ws: &mut Workspace) -> &mut Stacks<f64> {
+        &mut ws.real
+    }
+}
+impl WorkspaceScalar for Dual {
+    #[inline]
+    fn stacks(ws: &mut Workspace) -> &mut Stacks<Dual> {
+        &mut ws.dual
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stacks_pop_in_reverse_and_keep_capacity() {
+        let mut ws = Workspace::new();
+        let s = ws.stacks::<f64>();
+        s.values.extend([1.0, 2.0]);
+        s.flags.push(true);
+        s.counts.push(7);
+        assert_eq!(s.pop_value(), 2.0);
+        assert_eq!(s.pop_value(), 1.0);
+        assert!(s.pop_value().is_nan());
+        assert!(s.pop_flag());
+        assert_eq!(s.pop_count(), 7);
+        let cap = s.values.capacity();
+        s.clear();
+        assert_eq!(s.values.capacity(), cap);
+        assert_eq!(s.buffer(2, 3, 1.5).as_slice(), &[1.5, 1.5, 1.5]);
+        let v = s.take(2, 2, 0.0);
+        assert_eq!(v, vec![0.0, 0.0]);
+        s.put_back(2, v);
+        assert_eq!(s.buffers[2].len(), 2);
+        assert_eq!(ws.stacks::<Dual>().pop_value().v.is_nan(), true);
+    }
+}

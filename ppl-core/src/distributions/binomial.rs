@@ -1,0 +1,1 @@
+//! The Binomial and BinomialLogit distributions.

@@ -1,0 +1,1 @@
+//! The Categorical and CategoricalLogit distributions.

@@ -1,0 +1,1 @@
+//! The Dirichlet distribution on the simplex.

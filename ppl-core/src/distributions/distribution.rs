@@ -1,0 +1,85 @@
+//! Traits every distribution implements: log density with partials, support, parameters
+//! and sampling.
+//!
+//! Distributions are tuple structs of their parameters in Stan's order, so a model
+//! writes `Normal(mu, sigma)`, `Gamma(shape, rate)`, `NegativeBinomial2(mean, phi)`.
+//! The derivative of the log density with respect to the parameters is returned packed in
+//! the same struct: `Normal(d_mu, d_sigma)`.
+
+use crate::ad::Scalar;
+use crate::error::Result;
+use crate::transforms::Support;
+use rand::Rng;
+
+/// A univariate distribution on the reals (or a subset).
+///
+/// Outside the support, or with invalid parameters, `lpdf` is `-∞` and every partial is
+/// zero: never a panic, never NaN.
+pub trait ContinuousDistribution<S: Scalar>: Params<S> {
+    /// `log p(y | params)`, normalising constants included.
+    fn lpdf(&self, y: S) -> S;
+    /// `(log p, ∂ log p/∂y, ∂ log p/∂params)`.
+    fn lpdf_grad(&self, y: S) -> (S, S, Self);
+    /// Where the value lives; chooses the transform of a sample site.
+    fn support(&self) -> Support<S>;
+}
+
+/// A univariate distribution on the integers.
+///
+/// Outside the support, or with invalid parameters, `lpmf` is `-∞` and every partial is
+/// zero: never a panic, never NaN.
+pub trait DiscreteDistribution<S: Scalar>: Params<S> {
+    /// `log P(k | params)`, normalising constants included.
+    fn lpmf(&self, k: i64) -> S;
+    /// `(log P, ∂ log P/∂params)`.
+    fn lpmf_grad(&self, k: i64) -> (S, Self);
+}
+
+/// A distribution's scalar parameters, in Stan's order, as a fixed-size list.
+pub trait Params<S: Scalar>: Copy {
+    /// The distribution's name, e.g. `Normal`.
+    const NAME: &'static str;
+    /// Parameter names in order, e.g. `["mu", "sigma"]`.
+    const PARAM_NAMES: &'static [&'static str];
+    /// Builds the distribution from `PARAM_NAMES.len()` values.
+    fn from_params(p: &[S]) -> Self;
+    /// Writes the parameters into `out` (length `PARAM_NAMES.len()`).
+    fn write_params(&self, out: &mut [S]);
+}
+
+/// Drawing values: the generative mode. Parameters are checked first; an invalid one is
+/// an [`Error::InvalidParameter`](crate::Error::InvalidParameter), never a panic.
+pub trait Sample {
+    /// The type of one draw (`f64`, `i64`, or `Vec<f64>` for multivariate distributions).
+    type Value;
+    /// Checks the parameters, naming the first invalid one.
+    fn validate(&self) -> Result<()>;
+    /// One draw.
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<Self::Value>;
+}
+
+/// Implements [`Params`] for a tuple-struct distribution:
+/// `impl_params!(Normal, "Normal", [mu, sigma])`.
+#[macro_export]
+macro_rules! impl_params {
+    ($ty:ident, [$($p:ident),+]) => {
+        impl<S: $crate::ad::Scalar> $crate::distributions::Params<S> for $ty<$($crate::impl_params!(@s $p S)),+> {
+            const NAME: &'static str = stringify!($ty);
+            const PARAM_NAMES: &'static [&'static str] = &[$(stringify!($p)),+];
+            #[inline]
+            fn from_params(p: &[S]) -> Self {
+                let mut it = p.iter().copied();
+                $ty($($crate::impl_params!(@next it $p)),+)
+            }
+            #[inline]
+            fn write_params(&self, out: &mut [S]) {
+                let $ty($($p),+) = *self;
+                let mut i = 0;
+                $( out[i] = $p; i += 1; )+
+                let _ = i;
+            }
+        }
+    };
+    (@s $p:ident $S:ident) => { $S };
+    (@next $it:ident $p:ident) => { $it.next().unwrap_or_default() };
+}

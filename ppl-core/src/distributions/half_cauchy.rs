@@ -1,0 +1,1 @@
+//! The HalfCauchy distribution.

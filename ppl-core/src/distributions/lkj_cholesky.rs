@@ -1,0 +1,1 @@
+//! The LKJ distribution on Cholesky factors of correlation matrices.

@@ -1,0 +1,1 @@
+//! The multivariate normal with a Cholesky factor of the covariance.

@@ -1,0 +1,1 @@
+//! The NegativeBinomial2 and NegativeBinomial2Log distributions (mean and dispersion).

@@ -1,0 +1,1 @@
+//! Gamma-family special functions: lgamma, digamma, trigamma, lbeta, lchoose.

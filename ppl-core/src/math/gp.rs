@@ -1,0 +1,1 @@
+//! Gaussian-process covariance kernels: gp_exp_quad_cov.

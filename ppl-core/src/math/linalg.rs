@@ -1,0 +1,1 @@
+//! Dense linear algebra with hand-written reverse rules: Cholesky, triangular solves, log-determinant, quadratic forms.

@@ -1,0 +1,1 @@
+//! Reductions and products with data: sum, mean, dot, squared_norm, data-matrix times vector.

@@ -1,0 +1,1 @@
+//! softmax and log_softmax of a vector, with reverse rules.

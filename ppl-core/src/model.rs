@@ -1,0 +1,170 @@
+//! The `Model` trait: what a sampler needs from a model, and what `#[model]` generates.
+//!
+//! # Contract
+//!
+//! A model is a log density `log p(x)` on the unconstrained space `ℝ^dim`, log-Jacobians of
+//! the constraining transforms included. Every evaluation method comes in two forms: one
+//! that takes a reusable [`Workspace`] (`*_in`; samplers keep one per chain, so gradient
+//! calls allocate nothing after warm-up) and a convenience form without it.
+//!
+//! Return values:
+//!
+//! * `Ok(v)` with `v` finite, or `Ok(-∞)` when a parameter is outside a distribution's
+//!   domain (the point has zero density: a sampler rejects it);
+//! * `Err(Error::NonFinite { site, .. })` when a term is NaN or `+∞`, naming its site;
+//! * `Err(Error::DimensionMismatch { .. })` when `x` or an output has the wrong length.
+
+use crate::ad::Workspace;
+use crate::error::{Error, Result};
+use rand::RngCore;
+
+/// A draw from the generative mode: parameters and the observations simulated from them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Simulation {
+    /// The parameters on the unconstrained space (a point `x` for the log density).
+    pub unconstrained: Vec<f64>,
+    /// Constrained parameters and deterministics, in [`Model::param_names`] order.
+    pub constrained: Vec<f64>,
+    /// Each observe site's simulated values, by site name, in program order.
+    pub observations: Vec<(String, Vec<f64>)>,
+}
+
+/// One sample site's place in the unconstrained vector and in the constrained output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SiteLayout {
+    /// The site's name (`sample("tau", ...)` gives `tau`).
+    pub name: String,
+    /// Range of its coordinates in the unconstrained vector `x`.
+    pub unconstrained: std::ops::Range<usize>,
+    /// Range of its values in the constrained output of [`Model::constrain`].
+    pub constrained: std::ops::Range<usize>,
+}
+
+/// A differentiable log density on an unconstrained space.
+pub trait Model: Send + Sync {
+    /// Dimension of the unconstrained space.
+    fn dim(&self) -> usize;
+
+    /// Names of the constrained outputs of [`Model::constrain`]: parameters element by
+    /// element (`theta_tilde[0]`), then deterministics.
+    fn param_names(&self) -> Vec<String>;
+
+    /// Which coordinates of `x` belong to which sample site.
+    fn layout(&self) -> Vec<SiteLayout>;
+
+    /// `log p(x)`.
+    fn log_density_in(&self, x: &[f64], ws: &mut Workspace) -> Result<f64>;
+
+    /// `log p(x)`, writing `∇ log p(x)` into `grad` (reverse mode).
+    fn log_density_gradient_in(
+        &self,
+        x: &[f64],
+        grad: &mut [f64],
+        ws: &mut Workspace,
+    ) -> Result<f64>;
+
+    /// `(log p(x), ∇ log p(x) · v)` (forward mode).
+    fn log_density_jvp_in(&self, x: &[f64], v: &[f64], ws: &mut Workspace) -> Result<(f64, f64)>;
+
+    /// `log p(x)`, writing the Hessian-vector product `∇² log p(x) · v` into `out`
+    /// (forward over reverse).
+    fn log_density_hvp_in(
+        &self,
+        x: &[f64],
+        v: &[f64],
+        out: &mut [f64],
+        ws: &mut Workspace,
+    ) -> Result<f64>;
+
+    /// Constrained parameters and deterministics at `x`, in [`Model::param_names`] order.
+    fn constrain(&self, x: &[f64], out: &mut Vec<f64>) -> Result<()>;
+
+    /// The unconstrained point of user-given constrained values, one entry per sample
+    /// site: `(name, values)` with the values flattened as in [`Model::param_names`].
+    fn unconstrain(&self, values: &[(&str, &[f64])]) -> Result<Vec<f64>>;
+
+    /// Generative mode: draws parameters from the priors (or uses the unconstrained
+    /// `params` given) and observations given them.
+    fn simulate(&self, rng: &mut dyn RngCore, params: Option<&[f64]>) -> Result<Simulation>;
+
+    /// Names of the unconstrained coordinates (`tau[unconstrained]`, ...), from the layout.
+    fn unconstrained_names(&self) -> Vec<String> {
+        let mut names = vec![String::new(); self.dim()];
+        for site in self.layout() {
+            let len = site.unconstrained.len();
+            for (k, i) in site.unconstrained.clone().enumerate() {
+                if let Some(slot) = names.get_mut(i) {
+                    *slot = if len == 1 {
+                        site.name.clone()
+                    } else {
+                        format!("{}[{k}]", site.name)
+                    };
+                }
+            }
+        }
+        names
+    }
+
+    /// `log p(x)` with a fresh workspace.
+    fn log_density(&self, x: &[f64]) -> Result<f64> {
+        self.log_density_in(x, &mut Workspace::new())
+    }
+    /// `log p(x)` and its gradient, with a fresh workspace.
+    fn log_density_gradient(&self, x: &[f64], grad: &mut [f64]) -> Result<f64> {
+        self.log_density_gradient_in(x, grad, &mut Workspace::new())
+    }
+    /// `(log p(x), ∇ log p(x) · v)` with a fresh workspace.
+    fn log_density_jvp(&self, x: &[f64], v: &[f64]) -> Result<(f64, f64)> {
+        self.log_density_jvp_in(x, v, &mut Workspace::new())
+    }
+    /// Hessian-vector product with a fresh workspace.
+    fn log_density_hvp(&self, x: &[f64], v: &[f64], out: &mut [f64]) -> Result<f64> {
+        self.log_density_hvp_in(x, v, out, &mut Workspace::new())
+    }
+}
+
+/// Checks that a slice has the length a model needs.
+pub fn check_len(what: &str, expected: usize, found: usize) -> Result<()> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::DimensionMismatch {
+            what: what.to_string(),
+            expected,
+            found,
+        })
+    }
+}
+
+/// Turns a log-density term into an error naming its site when it is NaN or `+∞`
+/// (`-∞` is a legitimate zero density and passes through).
+#[inline]
+pub fn check_term(site: &str, value: f64) -> Result<f64> {
+    if value.is_nan() || value == f64::INFINITY {
+        Err(Error::NonFinite {
+            site: site.to_string(),
+            value,
+        })
+    } else {
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn term_checks_name_the_site() {
+        assert_eq!(check_term("y", -1.0), Ok(-1.0));
+        assert_eq!(check_term("y", f64::NEG_INFINITY), Ok(f64::NEG_INFINITY));
+        assert!(
+            matches!(check_term("y", f64::NAN), Err(Error::NonFinite { site, .. }) if site == "y")
+        );
+        assert!(check_len("x", 3, 3).is_ok());
+        assert_eq!(
+            check_len("x", 3, 2).unwrap_err().to_string(),
+            "x: expected length 3, found 2"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Transform onto Cholesky factors of covariance matrices.

@@ -1,0 +1,1 @@
+//! The single mapping from a Support to its transform, used by sample sites.

@@ -1,0 +1,1 @@
+//! Interval transform x = lo + (hi - lo) logistic(u); bounds may be parameters.

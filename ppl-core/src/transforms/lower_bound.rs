@@ -1,0 +1,1 @@
+//! Lower-bound transform x = lo + exp(u) (Positive is lo = 0).

@@ -1,0 +1,1 @@
+//! Ordered and positive-ordered vector transforms.

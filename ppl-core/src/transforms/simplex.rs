@@ -1,0 +1,1 @@
+//! Stick-breaking transform onto the probability simplex.

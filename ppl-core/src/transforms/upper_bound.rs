@@ -1,0 +1,1 @@
+//! Upper-bound transform x = hi - exp(u).
