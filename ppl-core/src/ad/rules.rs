@@ -96,6 +96,32 @@ macro_rules! binary_primitive {
 pub mod arithmetic {
     use crate::ad::Scalar;
 
+    /// `a + b` as a function (the operator's value rule).
+    #[inline(always)]
+    pub fn add<S: Scalar>(a: S, b: S) -> S {
+        a + b
+    }
+    /// `a - b` as a function.
+    #[inline(always)]
+    pub fn sub<S: Scalar>(a: S, b: S) -> S {
+        a - b
+    }
+    /// `a · b` as a function.
+    #[inline(always)]
+    pub fn mul<S: Scalar>(a: S, b: S) -> S {
+        a * b
+    }
+    /// `a / b` as a function.
+    #[inline(always)]
+    pub fn div<S: Scalar>(a: S, b: S) -> S {
+        a / b
+    }
+    /// `-x` as a function.
+    #[inline(always)]
+    pub fn neg<S: Scalar>(x: S) -> S {
+        -x
+    }
+
     /// `y = a + b`: `(y_bar, y_bar)`.
     #[inline(always)]
     pub fn add_vjp<S: Scalar>(_a: S, _b: S, _y: S, y_bar: S) -> (S, S) {
@@ -130,5 +156,50 @@ pub mod arithmetic {
         } else {
             y_bar * x.powi(n - 1) * (n as f64)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arithmetic::*;
+    use crate::ad::Scalar;
+    use crate::testing::Domain;
+    use crate::{check_binary, check_unary};
+
+    #[test]
+    fn operator_rules_match_finite_differences() {
+        let wide = Domain::Interval(-5.0, 5.0);
+        let away_from_zero = Domain::Interval(0.2, 5.0);
+        check_binary!("add", add, add_vjp, wide, wide);
+        check_binary!("sub", sub, sub_vjp, wide, wide);
+        check_binary!("mul", mul, mul_vjp, wide, wide);
+        check_binary!("div", div, div_vjp, wide, away_from_zero);
+        check_unary!("neg", neg, neg_vjp, wide);
+    }
+
+    macro_rules! powi_case {
+        ($f:ident, $vjp:ident, $n:expr) => {
+            fn $f<S: Scalar>(x: S) -> S {
+                x.powi($n)
+            }
+            fn $vjp<S: Scalar>(x: S, y: S, y_bar: S) -> S {
+                powi_vjp(x, $n, y, y_bar)
+            }
+        };
+    }
+    powi_case!(pow2, pow2_vjp, 2);
+    powi_case!(pow3, pow3_vjp, 3);
+    powi_case!(pow7, pow7_vjp, 7);
+    powi_case!(pow_m2, pow_m2_vjp, -2);
+    powi_case!(pow1, pow1_vjp, 1);
+
+    #[test]
+    fn powi_rules_match_finite_differences() {
+        let wide = Domain::Interval(-3.0, 3.0);
+        check_unary!("powi 2", pow2, pow2_vjp, wide);
+        check_unary!("powi 3", pow3, pow3_vjp, wide);
+        check_unary!("powi 7", pow7, pow7_vjp, wide);
+        check_unary!("powi 1", pow1, pow1_vjp, wide);
+        check_unary!("powi -2", pow_m2, pow_m2_vjp, Domain::Interval(0.2, 3.0));
     }
 }

@@ -276,3 +276,37 @@ pub fn check_function<F: GradientFunction>(f: &F) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::ScalarMath;
+
+    fn sin_ok<S: Scalar>(x: S) -> S {
+        x.sin()
+    }
+    fn sin_bad_vjp<S: Scalar>(x: S, _y: S, y_bar: S) -> S {
+        y_bar * x.cos() * (1.0 + 1e-7)
+    }
+    fn sin_bad_second_vjp<S: Scalar>(x: S, _y: S, y_bar: S) -> S {
+        // Right value at f64, wrong second derivative: the tangent of `x` is dropped.
+        y_bar * S::cst(x.value().cos())
+    }
+
+    #[test]
+    #[should_panic(expected = "JVP and VJP differ")]
+    fn a_wrong_first_derivative_fails() {
+        crate::check_unary!("bad sin", sin_ok, sin_bad_vjp, Domain::Interval(-2.0, 2.0));
+    }
+
+    #[test]
+    #[should_panic(expected = "second derivative")]
+    fn a_wrong_second_derivative_fails() {
+        crate::check_unary!(
+            "bad sin 2",
+            sin_ok,
+            sin_bad_second_vjp,
+            Domain::Interval(-2.0, 2.0)
+        );
+    }
+}
