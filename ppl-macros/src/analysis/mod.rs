@@ -1,0 +1,3 @@
+//! Analyses over the IR: activity, and (to come) the reverse plan of each region.
+
+pub mod activity;
