@@ -16,4 +16,20 @@ pub mod prelude {
     pub use ppl_core::math::*;
     pub use ppl_core::transforms::Support::{self, *};
     pub use ppl_core::{Error, Model, Result, Scalar, Workspace};
+    pub use ppl_macros::model;
+    pub use ppl_core::distributions::IidExt;
+}
+
+/// Paths used by code that `#[model]` generates. Not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use ppl_core::ad::rules::arithmetic as ops;
+    pub use ppl_core::ad::{Checkpoint, Dual, Scalar, Stacks, Workspace, WorkspaceScalar};
+    pub use ppl_core::distributions as dist;
+    pub use ppl_core::math;
+    pub use ppl_core::math::ScalarMath;
+    pub use ppl_core::model::{check_len, check_term, draw, Trace};
+    pub use ppl_core::transforms as tr;
+    pub use ppl_core::{Error, Model, Result, Simulation, SiteLayout};
+    pub use rand::RngCore;
 }

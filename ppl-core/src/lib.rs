@@ -40,4 +40,4 @@ pub mod transforms;
 
 pub use ad::{Dual, Scalar, Workspace};
 pub use error::{Error, Result};
-pub use model::{Model, Simulation, SiteLayout};
+pub use model::{Model, Simulation, SiteLayout, Trace};

@@ -168,3 +168,98 @@ mod tests {
         );
     }
 }
+
+/// What a model run records besides its log density: constrained site values,
+/// deterministics and (in the generative mode) observations, in program order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    /// Constrained values of the sample sites, flattened in program order.
+    pub sites: Vec<f64>,
+    /// Names of the deterministics recorded (`theta[0]`, `theta[1]`, ... for repeats).
+    pub deterministic_names: Vec<String>,
+    /// Values of the deterministics recorded.
+    pub deterministics: Vec<f64>,
+    /// Observations drawn, by site name, merged across repeated calls of the same site.
+    pub observations: Vec<(String, Vec<f64>)>,
+    counts: Vec<(String, usize)>,
+}
+
+impl Trace {
+    /// An empty trace.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Records a constrained site value.
+    pub fn site(&mut self, v: f64) {
+        self.sites.push(v);
+    }
+    /// Records a deterministic; repeated names get indices `name[0]`, `name[1]`, ...
+    pub fn deterministic(&mut self, name: &str, v: f64) {
+        let k = match self.counts.iter_mut().find(|(n, _)| n == name) {
+            Some((_, c)) => {
+                *c += 1;
+                *c - 1
+            }
+            None => {
+                self.counts.push((name.to_string(), 1));
+                0
+            }
+        };
+        self.deterministic_names.push(format!("{name}[{k}]"));
+        self.deterministics.push(v);
+    }
+    /// Records observations of a site, appended to earlier ones of the same name.
+    pub fn observation(&mut self, name: &str, values: Vec<f64>) {
+        match self.observations.iter_mut().find(|(n, _)| n == name) {
+            Some((_, v)) => v.extend(values),
+            None => self.observations.push((name.to_string(), values)),
+        }
+    }
+    /// Empties the trace, keeping capacity.
+    pub fn clear(&mut self) {
+        self.sites.clear();
+        self.deterministic_names.clear();
+        self.deterministics.clear();
+        self.observations.clear();
+        self.counts.clear();
+    }
+    /// Deterministic names with single-use names written without an index (`mu_sum`
+    /// rather than `mu_sum[0]`).
+    pub fn tidy_deterministic_names(&self) -> Vec<String> {
+        self.deterministic_names
+            .iter()
+            .map(|n| {
+                let base = n.rsplit_once('[').map_or(n.as_str(), |(b, _)| b);
+                match self.counts.iter().find(|(c, _)| c == base) {
+                    Some((_, 1)) => base.to_string(),
+                    _ => n.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Draws one value from a distribution with a type-erased RNG (for generated code).
+pub fn draw<D: crate::distributions::Sample>(d: &D, rng: &mut dyn RngCore) -> Result<D::Value> {
+    d.sample(rng)
+}
+
+#[cfg(test)]
+mod trace_tests {
+    use super::*;
+
+    #[test]
+    fn deterministics_are_indexed_and_observations_merged() {
+        let mut t = Trace::new();
+        t.deterministic("theta", 1.0);
+        t.deterministic("theta", 2.0);
+        t.deterministic("s", 3.0);
+        assert_eq!(t.deterministic_names, ["theta[0]", "theta[1]", "s[0]"]);
+        assert_eq!(t.tidy_deterministic_names(), ["theta[0]", "theta[1]", "s"]);
+        t.observation("y", vec![1.0]);
+        t.observation("y", vec![2.0]);
+        assert_eq!(t.observations, vec![("y".to_string(), vec![1.0, 2.0])]);
+        t.clear();
+        assert!(t.sites.is_empty() && t.deterministics.is_empty());
+    }
+}

@@ -43,13 +43,20 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-// The front end (parse, IR, analyses) is built and tested; code generation and the
-// exported attributes follow, so for now the modules are used by tests only.
-#[allow(dead_code)]
 mod analysis;
-#[allow(dead_code)]
+mod codegen;
 mod diagnostics;
-#[allow(dead_code)]
+mod expand;
 mod ir;
-#[allow(dead_code)]
 mod parse;
+mod runtime_paths;
+
+use proc_macro::TokenStream;
+
+/// Compiles a model function into a struct implementing `ppl::Model`: log density,
+/// gradient (reverse mode), JVP, Hessian-vector product, constrain/unconstrain and
+/// simulation. See the crate documentation of `ppl` for the model language.
+#[proc_macro_attribute]
+pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::model(attr.into(), item.into()).into()
+}

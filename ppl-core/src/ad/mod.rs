@@ -8,4 +8,4 @@ pub mod stacks;
 pub use dual::Dual;
 pub use rules::{binary_vjp, unary_vjp, BinaryRule, UnaryRule};
 pub use scalar::Scalar;
-pub use stacks::{Stacks, Workspace, WorkspaceScalar};
+pub use stacks::{Checkpoint, Stacks, Workspace, WorkspaceScalar};

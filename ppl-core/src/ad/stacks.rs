@@ -148,3 +148,66 @@ mod tests {
         assert_eq!(ws.stacks::<Dual>().pop_value().v.is_nan(), true);
     }
 }
+
+/// Passive loop state that a recorded region saves at each iteration and restores before
+/// replaying it (counters, flags, data-valued reals), on the stacks of any scalar type.
+pub trait Checkpoint: Copy {
+    /// Pushes the value.
+    fn save<S: Scalar>(self, stacks: &mut Stacks<S>);
+    /// Pops a value saved by [`Checkpoint::save`].
+    fn restore<S: Scalar>(stacks: &mut Stacks<S>) -> Self;
+}
+
+impl Checkpoint for f64 {
+    #[inline]
+    fn save<S: Scalar>(self, stacks: &mut Stacks<S>) {
+        stacks.values.push(S::cst(self));
+    }
+    #[inline]
+    fn restore<S: Scalar>(stacks: &mut Stacks<S>) -> Self {
+        stacks.pop_value().value()
+    }
+}
+impl Checkpoint for bool {
+    #[inline]
+    fn save<S: Scalar>(self, stacks: &mut Stacks<S>) {
+        stacks.flags.push(self);
+    }
+    #[inline]
+    fn restore<S: Scalar>(stacks: &mut Stacks<S>) -> Self {
+        stacks.pop_flag()
+    }
+}
+macro_rules! int_checkpoint {
+    ($($t:ty),*) => {$(
+        impl Checkpoint for $t {
+            #[inline]
+            fn save<S: Scalar>(self, stacks: &mut Stacks<S>) {
+                stacks.counts.push(self as usize);
+            }
+            #[inline]
+            fn restore<S: Scalar>(stacks: &mut Stacks<S>) -> Self {
+                stacks.pop_count() as $t
+            }
+        }
+    )*};
+}
+int_checkpoint!(usize, i64, i32, u32, u64);
+
+#[cfg(test)]
+mod checkpoint_tests {
+    use super::*;
+
+    #[test]
+    fn checkpoints_round_trip_through_the_stacks() {
+        let mut s = Stacks::<Dual>::default();
+        (-3i64).save(&mut s);
+        true.save(&mut s);
+        2.5f64.save(&mut s);
+        7usize.save(&mut s);
+        assert_eq!(usize::restore(&mut s), 7);
+        assert_eq!(f64::restore(&mut s), 2.5);
+        assert!(bool::restore(&mut s));
+        assert_eq!(i64::restore(&mut s), -3);
+    }
+}

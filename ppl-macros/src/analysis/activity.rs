@@ -83,7 +83,7 @@ pub fn analyse(p: &Program, diag: &mut Diagnostics) -> Activity {
 }
 
 fn mark(p: &Program, a: &mut Activity, v: VarId) {
-    if p.var(v).kind != Kind::Discrete {
+    if !matches!(p.var(v).kind, Kind::Discrete | Kind::Ints) {
         a.active.insert(v);
     }
 }

@@ -41,6 +41,7 @@ pub fn lower_model(args: &[DataArg], body: &syn::Block, diag: &mut Diagnostics) 
             DataType::Real => Kind::Real,
             DataType::Reals => Kind::Reals,
             DataType::Rows => Kind::Rows,
+            DataType::Ints | DataType::Indices => Kind::Ints,
             _ => Kind::Discrete,
         };
         l.bind(a.name.clone(), kind, false, Origin::Data);
@@ -139,6 +140,7 @@ impl Lowerer<'_> {
             Expr::Index(ix) => match self.kind_of(&ix.expr) {
                 Kind::Rows => Kind::Reals,
                 Kind::Reals => Kind::Real,
+                Kind::Ints => Kind::Discrete,
                 k => k,
             },
             Expr::Tuple(t) => Kind::Tuple(t.elems.len()),

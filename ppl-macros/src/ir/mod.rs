@@ -22,6 +22,8 @@ pub enum Kind {
     Reals,
     /// Rows of a data matrix.
     Rows,
+    /// A slice of integers (data): always passive.
+    Ints,
     /// An integer (`usize`/`i64`), a boolean, or integer data: always passive.
     Discrete,
     /// A tuple of reals.

@@ -1,0 +1,7 @@
+//! Code generation: expressions, sites, the primal flavours, reverse mode, and the model.
+
+pub mod expr;
+pub mod model;
+pub mod primal;
+pub mod sites;
+pub mod vjp;

@@ -1,0 +1,507 @@
+//! The primal log density, generic over `S: Scalar` (at `S = Dual` it is the JVP), and its
+//! `f64` variants for `unconstrain` and `simulate`, which differ only at sites.
+
+use super::expr::{primal, strip, Ctx};
+use super::sites::{broadcast_dist, flat_support, is_discrete, is_flat, is_vector_value, scalar_dist};
+use crate::ir::lower::is_vector_dist;
+use crate::ir::{Block, Kind, Place, Stmt, VarId};
+use crate::runtime_paths as rt;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+
+/// What the generated function does at sites.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// Log density at `x` (generic `S`), recording constrained values when asked.
+    Density,
+    /// Turn user-given constrained values into `x` (at `f64`).
+    Unconstrain,
+    /// Draw parameters (unless given) and observations (at `f64`).
+    Simulate,
+}
+
+/// Generates statement code for one flavour.
+pub struct PrimalGen<'c, 'a> {
+    /// Shared context.
+    pub ctx: &'c mut Ctx<'a>,
+    /// The flavour.
+    pub flavor: Flavor,
+    /// Next scratch-buffer slot.
+    pub slots: usize,
+    /// Vectors whose element writes and pushes are journaled (with their journal ids),
+    /// inside the forward pass of a recorded region of the gradient.
+    pub journal: Vec<(VarId, usize)>,
+    scopes: Vec<Vec<(usize, syn::Ident)>>,
+}
+
+/// The unique identifier of a variable.
+pub fn ident(ctx: &Ctx, v: VarId) -> syn::Ident {
+    crate::ir::lower::unique_ident(ctx.program.var(v), v)
+}
+
+/// Rewrites an expression to plain `f64` values: active scalars `x` become
+/// `Scalar::value(x)` (for conditions and other places where derivatives do not flow).
+pub fn values_only(ctx: &Ctx, e: &syn::Expr) -> syn::Expr {
+    struct V<'x, 'a> {
+        ctx: &'x Ctx<'a>,
+    }
+    impl VisitMut for V<'_, '_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            let scalar = rt::scalar();
+            match e {
+                syn::Expr::Path(_) if self.ctx.is_active(e) && self.ctx.var_kind(e) == Some(Kind::Real) => {
+                    let inner = e.clone();
+                    *e = syn::parse_quote_spanned!(inner.span()=> (<S as #scalar>::value(#inner)));
+                    return;
+                }
+                syn::Expr::Index(ix) if self.ctx.is_active(&ix.expr) && self.ctx.var_kind(&ix.expr) == Some(Kind::Reals) => {
+                    let inner = e.clone();
+                    *e = syn::parse_quote_spanned!(inner.span()=> (<S as #scalar>::value(#inner)));
+                    return;
+                }
+                _ => {}
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    let mut e = e.clone();
+    V { ctx }.visit_expr_mut(&mut e);
+    e
+}
+
+impl<'c, 'a> PrimalGen<'c, 'a> {
+    /// A generator of the given flavour.
+    pub fn new(ctx: &'c mut Ctx<'a>, flavor: Flavor) -> Self {
+        PrimalGen { ctx, flavor, slots: 0, journal: Vec::new(), scopes: vec![Vec::new()] }
+    }
+
+    /// Code of a block in its own Rust scope, returning buffers at its end.
+    pub fn block(&mut self, b: &Block) -> TokenStream {
+        self.scopes.push(Vec::new());
+        let stmts: Vec<TokenStream> = b.stmts.iter().map(|s| self.stmt(s)).collect();
+        let back = self.put_backs();
+        quote!({ #(#stmts)* #back })
+    }
+
+    /// Code of the top-level statements (no extra scope), buffers returned at the end.
+    pub fn top(&mut self, b: &Block) -> (TokenStream, TokenStream) {
+        let stmts: Vec<TokenStream> = b.stmts.iter().map(|s| self.stmt(s)).collect();
+        let back = self.put_backs();
+        (quote!(#(#stmts)*), back)
+    }
+
+    fn put_backs(&mut self) -> TokenStream {
+        let taken = self.scopes.pop().unwrap_or_default();
+        self.scopes.push(Vec::new());
+        let items = taken.iter().rev().map(|(slot, id)| quote!(__stacks.put_back(#slot, #id);));
+        let out = quote!(#(#items)*);
+        self.scopes.pop();
+        out
+    }
+
+    /// A scratch vector of `S` from the workspace (no allocation after warm-up).
+    fn take(&mut self, id: &syn::Ident, len: TokenStream, fill: TokenStream) -> TokenStream {
+        let slot = self.slots;
+        self.slots += 1;
+        if let Some(s) = self.scopes.last_mut() {
+            s.push((slot, id.clone()));
+        }
+        quote!(__stacks.take(#slot, #len, #fill))
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> TokenStream {
+        let scalar = rt::scalar();
+        match s {
+            Stmt::Let { vars, init, span } => self.let_stmt(vars, init, *span),
+            Stmt::Declare { var, span } => {
+                let id = ident(self.ctx, *var);
+                let v = self.ctx.program.var(*var);
+                if self.ctx.activity.is_active(*var) && v.kind == Kind::Real {
+                    quote_spanned!(*span=> let mut #id: S;)
+                } else {
+                    quote_spanned!(*span=> let mut #id;)
+                }
+            }
+            Stmt::Assign { place, op, value, span } => {
+                let var = place.var();
+                let active = self.ctx.activity.is_active(var);
+                let id = ident(self.ctx, var);
+                let target = match place {
+                    Place::Var(_) => quote!(#id),
+                    Place::Element(_, i) => quote!(#id[#i]),
+                };
+                let op = op.as_ref().map_or(quote!(=), |o| quote!(#o));
+                if let (Some((_, vid)), Place::Element(_, i)) = (self.journal.iter().find(|(v, _)| *v == var), place) {
+                    let v = primal(self.ctx, value);
+                    return quote_spanned!(*span=> {
+                        let __ji: usize = (#i) as usize;
+                        __stacks.counts.push(__ji);
+                        __stacks.counts.push(#vid);
+                        __stacks.values.push(#id[__ji]);
+                        __nj += 1;
+                        #id[__ji] #op #v;
+                    });
+                }
+                if active {
+                    let v = primal(self.ctx, value);
+                    quote_spanned!(*span=> #target #op #v;)
+                } else {
+                    quote_spanned!(*span=> #target #op #value;)
+                }
+            }
+            Stmt::Sample { var, site, span } => self.sample(*var, *site, *span),
+            Stmt::Observe { name, dist, value, span } => self.observe(name, dist, value, *span),
+            Stmt::Factor { value, span } => {
+                let v = primal(self.ctx, value);
+                let root = rt::root();
+                quote_spanned!(*span=> {
+                    let __term: S = #v;
+                    #root::check_term("factor", <S as #scalar>::value(__term))?;
+                    __lp += __term;
+                })
+            }
+            Stmt::Deterministic { name, value, span } => {
+                if self.flavor != Flavor::Density {
+                    return quote!();
+                }
+                let v = primal(self.ctx, value);
+                quote_spanned!(*span=> if let Some(__r) = __rec.as_deref_mut() {
+                    __r.deterministic(#name, <S as #scalar>::value(#v));
+                })
+            }
+            Stmt::For { vars, iter, body, span } => {
+                let ids: Vec<syn::Ident> = vars.iter().map(|v| ident(self.ctx, *v)).collect();
+                let pat = if ids.len() == 1 { quote!(#(#ids)*) } else { quote!((#(#ids),*)) };
+                let body = self.block(body);
+                quote_spanned!(*span=> for #pat in #iter #body)
+            }
+            Stmt::While { cond, body, span } => {
+                let c = values_only(self.ctx, cond);
+                let body = self.block(body);
+                quote_spanned!(*span=> while #c #body)
+            }
+            Stmt::If { cond, then, otherwise, span } => {
+                let c = values_only(self.ctx, cond);
+                let t = self.block(then);
+                match otherwise {
+                    Some(o) => {
+                        let o = self.block(o);
+                        quote_spanned!(*span=> if #c #t else #o)
+                    }
+                    None => quote_spanned!(*span=> if #c #t),
+                }
+            }
+            Stmt::Match { scrutinee, arms, span } => {
+                let arms: Vec<TokenStream> = arms
+                    .iter()
+                    .map(|(p, b)| {
+                        let b = self.block(b);
+                        quote!(#p => #b)
+                    })
+                    .collect();
+                quote_spanned!(*span=> match #scrutinee { #(#arms)* })
+            }
+            Stmt::Block(b) => self.block(b),
+            Stmt::Push { var, value, span } => {
+                let id = ident(self.ctx, *var);
+                if let Some((_, vid)) = self.journal.iter().find(|(v, _)| v == var) {
+                    let v = primal(self.ctx, value);
+                    return quote_spanned!(*span=> {
+                        __stacks.counts.push(usize::MAX);
+                        __stacks.counts.push(#vid);
+                        __nj += 1;
+                        #id.push(#v);
+                    });
+                }
+                if self.ctx.activity.is_active(*var) {
+                    let v = primal(self.ctx, value);
+                    quote_spanned!(*span=> #id.push(#v);)
+                } else {
+                    quote_spanned!(*span=> #id.push(#value);)
+                }
+            }
+            Stmt::Break(span) => quote_spanned!(*span=> break;),
+            Stmt::Continue(span) => quote_spanned!(*span=> continue;),
+            Stmt::Expr(e) => quote!(#e;),
+        }
+    }
+
+    fn let_stmt(&mut self, vars: &[VarId], init: &syn::Expr, span: proc_macro2::Span) -> TokenStream {
+        let scalar = rt::scalar();
+        if vars.len() > 1 {
+            let ids: Vec<syn::Ident> = vars.iter().map(|v| ident(self.ctx, *v)).collect();
+            let muts: Vec<TokenStream> = vars
+                .iter()
+                .map(|v| if self.ctx.program.var(*v).mutable { quote!(mut) } else { quote!() })
+                .collect();
+            let any_active = vars.iter().any(|v| self.ctx.activity.is_active(*v));
+            if !any_active {
+                return quote_spanned!(span=> let (#(#muts #ids),*) = #init;);
+            }
+            let syn::Expr::Tuple(t) = strip(init) else {
+                self.ctx.diag.error_at(init, "destructure a tuple expression `(a, b)` here (tuples returned by functions come with `#[differentiable]` helpers)");
+                return quote!();
+            };
+            let parts: Vec<TokenStream> = vars
+                .iter()
+                .zip(&t.elems)
+                .map(|(v, e)| if self.ctx.activity.is_active(*v) { primal(self.ctx, e) } else { quote!(#e) })
+                .collect();
+            return quote_spanned!(span=> let (#(#muts #ids),*) = (#(#parts),*););
+        }
+        let var = vars[0];
+        let id = ident(self.ctx, var);
+        let v = self.ctx.program.var(var).clone();
+        let mutability = if v.mutable { quote!(mut) } else { quote!() };
+        if !self.ctx.activity.is_active(var) {
+            return quote_spanned!(span=> let #mutability #id = #init;);
+        }
+        match v.kind {
+            Kind::Real => {
+                let e = primal(self.ctx, init);
+                quote_spanned!(span=> let #mutability #id: S = #e;)
+            }
+            Kind::Reals => self.vector_init(&id, init, span),
+            _ => {
+                self.ctx.diag.error_at(init, "unsupported value for a parameter-dependent variable");
+                quote!()
+            }
+        }
+    }
+
+    fn vector_init(&mut self, id: &syn::Ident, init: &syn::Expr, span: proc_macro2::Span) -> TokenStream {
+        let scalar = rt::scalar();
+        let zero = quote!(<S as #scalar>::zero());
+        match strip(init) {
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let parsed = m.mac.parse_body_with(|input: syn::parse::ParseStream| {
+                    let first: syn::Expr = input.parse()?;
+                    if input.peek(syn::Token![;]) {
+                        let _: syn::Token![;] = input.parse()?;
+                        Ok((vec![first], Some(input.parse::<syn::Expr>()?)))
+                    } else {
+                        let mut items = vec![first];
+                        while input.peek(syn::Token![,]) {
+                            let _: syn::Token![,] = input.parse()?;
+                            if input.is_empty() {
+                                break;
+                            }
+                            items.push(input.parse()?);
+                        }
+                        Ok((items, None))
+                    }
+                });
+                match parsed {
+                    Ok((items, Some(n))) => {
+                        let fill = primal(self.ctx, &items[0]);
+                        let take = self.take(id, quote!((#n) as usize), fill);
+                        quote_spanned!(span=> let mut #id: Vec<S> = #take;)
+                    }
+                    Ok((items, None)) => {
+                        let vals: Vec<TokenStream> = items.iter().map(|e| primal(self.ctx, e)).collect();
+                        let take = self.take(id, quote!(0), zero);
+                        quote_spanned!(span=> let mut #id: Vec<S> = #take; #(#id.push(#vals);)*)
+                    }
+                    Err(e) => {
+                        self.ctx.diag.push(e);
+                        quote!()
+                    }
+                }
+            }
+            syn::Expr::Call(c)
+                if matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "with_capacity")) =>
+            {
+                let n = c.args.first().cloned();
+                let take = self.take(id, quote!(0), zero);
+                quote_spanned!(span=> let mut #id: Vec<S> = #take; #id.reserve((#n) as usize);)
+            }
+            _ => {
+                self.ctx.diag.error_at(init, "start a parameter-dependent vector with `vec![0.0; n]`, `vec![a, b, ...]` or `Vec::with_capacity(n)`, then write its elements");
+                quote!()
+            }
+        }
+    }
+
+    fn sample(&mut self, var: VarId, site_index: usize, span: proc_macro2::Span) -> TokenStream {
+        let site = self.ctx.program.sites[site_index].clone();
+        let id = ident(self.ctx, var);
+        let name = &site.name;
+        let tr = rt::transforms();
+        let dist = rt::dist();
+        let scalar = rt::scalar();
+        let root = rt::root();
+        if is_vector_dist(&site.dist) {
+            self.ctx.diag.error(site.dist.span, "vector-valued distributions (Dirichlet, MultiNormal, LkjCholesky, Flat(Simplex(..)), ...) at sample sites are not supported by the compiler yet");
+            return quote!();
+        }
+        let flat = is_flat(&site.dist);
+        let (d, support) = if flat {
+            let (sup, _) = flat_support(self.ctx, &site.dist);
+            (quote!(()), sup)
+        } else {
+            let d = scalar_dist(self.ctx, &site.dist);
+            (d, quote!(#dist::ContinuousDistribution::support(&__d)))
+        };
+        let prior_one = |v: TokenStream| {
+            if flat {
+                quote!(<S as #scalar>::zero())
+            } else {
+                quote!(#dist::ContinuousDistribution::lpdf(&__d, #v))
+            }
+        };
+        let draw_prior = if flat {
+            let err = rt::error();
+            quote!(return Err(#err::ImproperPrior { support: format!("{:?}", __sup) }))
+        } else {
+            quote!(#root::draw(&__d, __rng)?)
+        };
+        // How one unconstrained coordinate becomes the value, per flavour.
+        let read = |k: TokenStream| match self.flavor {
+            Flavor::Density => quote! {
+                let (__y, __lj) = #tr::constrain_scalar(__sup, x[__off + #k])?;
+                __lp += __lj;
+                __y
+            },
+            Flavor::Unconstrain => quote! {
+                let __y: f64 = __given(#name, #k)?;
+                __x[__off + #k] = #tr::unconstrain_scalar(__sup, __y)?;
+                __y
+            },
+            Flavor::Simulate => quote! {
+                let __y: f64 = match __given_x {
+                    Some(__gx) => {
+                        let (__y, _) = #tr::constrain_scalar(__sup, __gx[__off + #k])?;
+                        __y
+                    }
+                    None => #draw_prior,
+                };
+                __x[__off + #k] = #tr::unconstrain_scalar(__sup, __y)?;
+                __y
+            },
+        };
+        let record = match self.flavor {
+            Flavor::Density => quote!(if let Some(__r) = __rec.as_deref_mut() { __r.site(<S as #scalar>::value(__v)); }),
+            _ => quote!(__trace.site(__v);),
+        };
+        match &site.dist.iid {
+            None => {
+                let read0 = read(quote!(0));
+                let prior = prior_one(quote!(#id));
+                quote_spanned!(span=>
+                    let __d = #d;
+                    let __sup = #support;
+                    let #id: S = { #read0 };
+                    __off += 1;
+                    {
+                        let __term: S = #prior;
+                        #root::check_term(#name, <S as #scalar>::value(__term))?;
+                        __lp += __term;
+                        let __v = #id;
+                        #record
+                    }
+                )
+            }
+            Some(n) => {
+                let readk = read(quote!(__k));
+                let take = self.take(&id, quote!(__n), quote!(<S as #scalar>::zero()));
+                let prior = if flat {
+                    quote!(<S as #scalar>::zero())
+                } else {
+                    quote!(#dist::Iid { dist: __d, n: __n }.lpdf(&#id[..])?)
+                };
+                quote_spanned!(span=>
+                    let __n: usize = (#n) as usize;
+                    let __d = #d;
+                    let __sup = #support;
+                    let mut #id: Vec<S> = #take;
+                    for __k in 0..__n {
+                        #id[__k] = { #readk };
+                    }
+                    __off += __n;
+                    {
+                        let __term: S = #prior;
+                        #root::check_term(#name, <S as #scalar>::value(__term))?;
+                        __lp += __term;
+                        for &__v in #id.iter() { #record }
+                    }
+                )
+            }
+        }
+    }
+
+    fn observe(&mut self, name: &str, d: &crate::ir::DistCall, value: &syn::Expr, span: proc_macro2::Span) -> TokenStream {
+        let dist = rt::dist();
+        let scalar = rt::scalar();
+        let root = rt::root();
+        if is_flat(d) || is_vector_dist(d) {
+            self.ctx.diag.error(d.span, "observe a scalar distribution (Normal, Poisson, ...), optionally vectorised over a slice");
+            return quote!();
+        }
+        let discrete = is_discrete(d);
+        let vector = is_vector_value(self.ctx, value) || d.iid.is_some();
+        let len_check = d.iid.as_ref().map(|n| {
+            quote!(#root::check_len(concat!("observe(\"", #name, "\") .iid"), (#n) as usize, (#value).len())?;)
+        });
+        if self.flavor == Flavor::Simulate {
+            return self.simulate_observe(name, d, value, vector, discrete, span);
+        }
+        let term = match (vector, discrete) {
+            (false, false) => {
+                let dd = scalar_dist(self.ctx, d);
+                let y = primal(self.ctx, value);
+                quote!(#dist::ContinuousDistribution::lpdf(&#dd, #y))
+            }
+            (false, true) => {
+                let dd = scalar_dist(self.ctx, d);
+                quote!(#dist::DiscreteDistribution::lpmf(&#dd, (#value) as i64))
+            }
+            (true, false) => {
+                let dd = broadcast_dist(self.ctx, d);
+                let y = super::sites::broadcast_arg(self.ctx, value);
+                quote!(#dist::lpdf_sum(&#dd, #y)?)
+            }
+            (true, true) => {
+                let dd = broadcast_dist(self.ctx, d);
+                quote!(#dist::lpmf_sum(&#dd, &(#value)[..])?)
+            }
+        };
+        quote_spanned!(span=> {
+            #len_check
+            let __term: S = #term;
+            #root::check_term(#name, <S as #scalar>::value(__term))?;
+            __lp += __term;
+        })
+    }
+
+    fn simulate_observe(&mut self, name: &str, d: &crate::ir::DistCall, value: &syn::Expr, vector: bool, discrete: bool, span: proc_macro2::Span) -> TokenStream {
+        let dist = rt::dist();
+        let root = rt::root();
+        let conv = if discrete { quote!(as f64) } else { quote!() };
+        if vector {
+            let dd = broadcast_dist(self.ctx, d);
+            quote_spanned!(span=> {
+                let __bd = #dd;
+                let __n = #dist::broadcast_len(#name, &{
+                    let mut __l = #dist::Broadcast::<S>::param_lens(&__bd);
+                    __l.push(("value", Some((#value).len())));
+                    __l
+                })?;
+                let mut __obs = Vec::with_capacity(__n);
+                for __i in 0..__n {
+                    let __e = #dist::Broadcast::<S>::element(&__bd, __i);
+                    __obs.push(#root::draw(&__e, __rng)? #conv);
+                }
+                __trace.observation(#name, __obs);
+            })
+        } else {
+            let dd = scalar_dist(self.ctx, d);
+            quote_spanned!(span=> {
+                let __e = #dd;
+                let __o = #root::draw(&__e, __rng)? #conv;
+                __trace.observation(#name, vec![__o]);
+            })
+        }
+    }
+}

@@ -1,0 +1,1044 @@
+//! Reverse mode: `__gradient::<S>` = forward sweep + reverse sweep over the regions of
+//! the body, as the crate documentation describes (straight-line sweeps with locals;
+//! immediate propagation of terms whose inputs are not reassigned later; fused loops;
+//! recorded regions with checkpoints, a journal of vector writes, and replay).
+
+use super::expr::{bar_of, linearize, strip, Ctx, Linear};
+use super::primal::{ident, values_only, Flavor, PrimalGen};
+use super::sites::{flat_support, is_discrete, is_flat, is_vector_value};
+use crate::analysis::activity::refs;
+use crate::ir::lower::is_vector_dist;
+use crate::ir::{Block, DistCall, Kind, Place, Stmt, VarId};
+use crate::runtime_paths as rt;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use std::collections::BTreeSet;
+use syn::spanned::Spanned;
+
+/// Forward code and reverse code (in forward order; emitted reversed) of a region.
+#[derive(Default)]
+struct Sweep {
+    fwd: Vec<TokenStream>,
+    rev: Vec<TokenStream>,
+}
+
+impl Sweep {
+    fn reversed(&self) -> TokenStream {
+        let r = self.rev.iter().rev();
+        quote!(#(#r)*)
+    }
+    fn forward(&self) -> TokenStream {
+        let f = &self.fwd;
+        quote!(#(#f)*)
+    }
+}
+
+/// Variables assigned (`=`, `op=`, element writes, `push`) anywhere in a block.
+fn assigned(b: &Block, out: &mut BTreeSet<VarId>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Assign { place, .. } => {
+                out.insert(place.var());
+            }
+            Stmt::Push { var, .. } => {
+                out.insert(*var);
+            }
+            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => assigned(body, out),
+            Stmt::If { then, otherwise, .. } => {
+                assigned(then, out);
+                if let Some(o) = otherwise {
+                    assigned(o, out);
+                }
+            }
+            Stmt::Match { arms, .. } => arms.iter().for_each(|(_, b)| assigned(b, out)),
+            _ => {}
+        }
+    }
+}
+
+/// Variables declared in a block (lets, declarations, loop variables), at any depth.
+fn declared(b: &Block, out: &mut BTreeSet<VarId>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Let { vars, .. } => out.extend(vars.iter().copied()),
+            Stmt::Declare { var, .. } => {
+                out.insert(*var);
+            }
+            Stmt::For { vars, body, .. } => {
+                out.extend(vars.iter().copied());
+                declared(body, out);
+            }
+            Stmt::While { body, .. } | Stmt::Block(body) => declared(body, out),
+            Stmt::If { then, otherwise, .. } => {
+                declared(then, out);
+                if let Some(o) = otherwise {
+                    declared(o, out);
+                }
+            }
+            Stmt::Match { arms, .. } => arms.iter().for_each(|(_, b)| declared(b, out)),
+            _ => {}
+        }
+    }
+}
+
+/// Variables read anywhere in a block.
+fn reads(b: &Block, out: &mut BTreeSet<VarId>) {
+    let mut e = |x: &syn::Expr| out.extend(refs(x));
+    fn dist(d: &DistCall, e: &mut dyn FnMut(&syn::Expr)) {
+        d.args.iter().for_each(|a| e(a));
+        if let Some(n) = &d.iid {
+            e(n);
+        }
+    }
+    fn walk(b: &Block, e: &mut dyn FnMut(&syn::Expr)) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Let { init, .. } => e(init),
+                Stmt::Assign { place, value, .. } => {
+                    if let Place::Element(_, i) = place {
+                        e(i);
+                    }
+                    e(value);
+                }
+                Stmt::Observe { dist: d, value, .. } => {
+                    dist(d, e);
+                    e(value);
+                }
+                Stmt::Factor { value, .. } | Stmt::Deterministic { value, .. } | Stmt::Push { value, .. } => e(value),
+                Stmt::Expr(x) => e(x),
+                Stmt::For { iter, body, .. } => {
+                    e(iter);
+                    walk(body, e);
+                }
+                Stmt::While { cond, body, .. } => {
+                    e(cond);
+                    walk(body, e);
+                }
+                Stmt::If { cond, then, otherwise, .. } => {
+                    e(cond);
+                    walk(then, e);
+                    if let Some(o) = otherwise {
+                        walk(o, e);
+                    }
+                }
+                Stmt::Match { scrutinee, arms, .. } => {
+                    e(scrutinee);
+                    arms.iter().for_each(|(_, b)| walk(b, e));
+                }
+                Stmt::Block(b) => walk(b, e),
+                Stmt::Sample { .. } | Stmt::Declare { .. } | Stmt::Break(_) | Stmt::Continue(_) => {}
+            }
+        }
+    }
+    walk(b, &mut e);
+}
+
+/// `break`/`continue` that leave this block's loop (not those of nested loops).
+fn has_loop_exit(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Break(_) | Stmt::Continue(_) => true,
+        Stmt::If { then, otherwise, .. } => has_loop_exit(then) || otherwise.as_ref().is_some_and(has_loop_exit),
+        Stmt::Match { arms, .. } => arms.iter().any(|(_, b)| has_loop_exit(b)),
+        Stmt::Block(b) => has_loop_exit(b),
+        _ => false,
+    })
+}
+
+/// Statements that touch the log density or active values.
+fn is_active_block(ctx: &Ctx, b: &Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Let { vars, .. } => vars.iter().any(|v| ctx.activity.is_active(*v)),
+        Stmt::Declare { var, .. } => ctx.activity.is_active(*var),
+        Stmt::Assign { place, .. } => ctx.activity.is_active(place.var()),
+        Stmt::Push { var, .. } => ctx.activity.is_active(*var),
+        Stmt::Observe { .. } | Stmt::Factor { .. } | Stmt::Sample { .. } => true,
+        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => is_active_block(ctx, body),
+        Stmt::If { then, otherwise, .. } => is_active_block(ctx, then) || otherwise.as_ref().is_some_and(|o| is_active_block(ctx, o)),
+        Stmt::Match { arms, .. } => arms.iter().any(|(_, b)| is_active_block(ctx, b)),
+        Stmt::Deterministic { .. } | Stmt::Break(_) | Stmt::Continue(_) | Stmt::Expr(_) => false,
+    })
+}
+
+/// Generates the gradient function.
+pub struct VjpGen<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    slots: usize,
+    scopes: Vec<Vec<(usize, syn::Ident)>>,
+    /// Active vectors in scope, whose adjoints must be sized before use.
+    vectors: Vec<Vec<VarId>>,
+    /// Inside a replay: terms do not add to `__lp` again.
+    in_replay: bool,
+    /// Identifiers of journaled vectors (`vid` → variable) of the enclosing recorded regions.
+    journal_ids: Vec<VarId>,
+}
+
+impl<'c, 'a> VjpGen<'c, 'a> {
+    /// A generator whose scratch slots start at `first_slot`.
+    pub fn new(ctx: &'c mut Ctx<'a>, first_slot: usize) -> Self {
+        VjpGen { ctx, slots: first_slot, scopes: vec![Vec::new()], vectors: vec![Vec::new()], in_replay: false, journal_ids: Vec::new() }
+    }
+
+    /// The body of `__gradient` (forward sweep, reverse sweep, buffers returned).
+    pub fn function_body(&mut self, body: &Block) -> TokenStream {
+        let sweep = self.sweep_block(body, &BTreeSet::new());
+        let fwd = sweep.forward();
+        let rev = sweep.reversed();
+        let sync = self.sync_vectors();
+        let back = self.put_backs();
+        quote! {
+            #fwd
+            #sync
+            #rev
+            #back
+        }
+    }
+
+    fn take(&mut self, id: &syn::Ident, len: TokenStream, fill: TokenStream) -> TokenStream {
+        let slot = self.slots;
+        self.slots += 1;
+        if let Some(s) = self.scopes.last_mut() {
+            s.push((slot, id.clone()));
+        }
+        quote!(__stacks.take(#slot, #len, #fill))
+    }
+
+    fn put_backs(&mut self) -> TokenStream {
+        let taken = std::mem::take(self.scopes.last_mut().expect("scope"));
+        let items = taken.iter().rev().map(|(slot, id)| quote!(__stacks.put_back(#slot, #id);));
+        quote!(#(#items)*)
+    }
+
+    /// Sizes every vector adjoint in scope to its vector (elements may have been pushed).
+    fn sync_vectors(&self) -> TokenStream {
+        let scalar = rt::scalar();
+        let items = self.vectors.iter().flatten().map(|v| {
+            let id = ident(self.ctx, *v);
+            let bar = bar_of(&id);
+            quote!(if #bar.len() < #id.len() { #bar.resize(#id.len(), <S as #scalar>::zero()); })
+        });
+        quote!(#(#items)*)
+    }
+
+    /// A block as its own Rust scope: forward then reverse (a fused body or a replay).
+    fn fused_scope(&mut self, b: &Block, after: &BTreeSet<VarId>) -> TokenStream {
+        self.scopes.push(Vec::new());
+        self.vectors.push(Vec::new());
+        let sweep = self.sweep_block(b, after);
+        let fwd = sweep.forward();
+        let sync = self.sync_vectors();
+        let rev = sweep.reversed();
+        let back = self.put_backs();
+        self.scopes.pop();
+        self.vectors.pop();
+        quote!({ #fwd #sync #rev #back })
+    }
+
+    fn sweep_block(&mut self, b: &Block, after: &BTreeSet<VarId>) -> Sweep {
+        let mut out = Sweep::default();
+        for (k, s) in b.stmts.iter().enumerate() {
+            let mut later = after.clone();
+            assigned(&Block { stmts: b.stmts[k + 1..].to_vec() }, &mut later);
+            self.sweep_stmt(s, &later, &mut out);
+        }
+        out
+    }
+
+    /// `true` when a statement reading `exprs` may propagate its adjoints at once.
+    fn immediate(&self, exprs: &[&syn::Expr], later: &BTreeSet<VarId>) -> bool {
+        exprs.iter().all(|e| refs(e).is_disjoint(later))
+    }
+
+    fn sweep_stmt(&mut self, s: &Stmt, later: &BTreeSet<VarId>, out: &mut Sweep) {
+        let scalar = rt::scalar();
+        let zero = quote!(<S as #scalar>::zero());
+        match s {
+            Stmt::Let { vars, init, span } => {
+                let any_active = vars.iter().any(|v| self.ctx.activity.is_active(*v));
+                if !any_active {
+                    out.fwd.push(self.primal_stmt(s));
+                    return;
+                }
+                if vars.len() > 1 {
+                    let syn::Expr::Tuple(t) = strip(init) else {
+                        self.ctx.diag.error_at(init, "destructure a tuple expression `(a, b)` here");
+                        return;
+                    };
+                    for (v, e) in vars.iter().zip(&t.elems) {
+                        self.let_scalar(*v, e, *span, out);
+                    }
+                    return;
+                }
+                let v = vars[0];
+                match self.ctx.program.var(v).kind {
+                    Kind::Real => self.let_scalar(v, init, *span, out),
+                    Kind::Reals => self.let_vector(v, init, *span, out),
+                    _ => self.ctx.diag.error_at(init, "unsupported value for a parameter-dependent variable"),
+                }
+            }
+            Stmt::Declare { var, span } => {
+                let id = ident(self.ctx, *var);
+                if self.ctx.activity.is_active(*var) {
+                    let bar = bar_of(&id);
+                    out.fwd.push(quote_spanned!(*span=> let mut #id: S = #zero; let mut #bar: S = #zero;));
+                } else {
+                    out.fwd.push(quote_spanned!(*span=> let mut #id;));
+                }
+            }
+            Stmt::Assign { place, op, value, span } => {
+                if !self.ctx.activity.is_active(place.var()) {
+                    out.fwd.push(self.primal_stmt(s));
+                    return;
+                }
+                self.assign(place, op.as_ref(), value, *span, out);
+            }
+            Stmt::Push { var, value, span } => {
+                if !self.ctx.activity.is_active(*var) {
+                    out.fwd.push(self.primal_stmt(s));
+                    return;
+                }
+                let id = ident(self.ctx, *var);
+                let bar = bar_of(&id);
+                let lin = linearize(self.ctx, value);
+                let i = self.ctx.temp("i");
+                let (f, v, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+                out.fwd.push(quote_spanned!(*span=> #(#f)* #id.push(#v); let #i: usize = #id.len() - 1;));
+                out.rev.push(quote_spanned!(*span=> let #lb: S = #bar[#i]; #bar[#i] = #zero; #(#r)* let _ = #id.pop();));
+            }
+            Stmt::Sample { var, site, span } => self.sample(*var, *site, *span, out),
+            Stmt::Observe { name, dist, value, span } => self.observe(name, dist, value, *span, later, out),
+            Stmt::Factor { value, span } => {
+                let lin = linearize(self.ctx, value);
+                let root = rt::root();
+                let (f, v, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+                let add = self.add_term("factor", quote!(#v));
+                out.fwd.push(quote_spanned!(*span=> #(#f)* #add));
+                let back = quote_spanned!(*span=> let #lb: S = __lp_bar; #(#r)*);
+                let _ = root;
+                if self.immediate(&[value], later) {
+                    out.fwd.push(back);
+                } else {
+                    out.rev.push(back);
+                }
+            }
+            Stmt::Deterministic { .. } => {}
+            Stmt::For { vars, iter, body, span } => {
+                if !is_active_block(self.ctx, body) {
+                    out.fwd.push(self.primal_stmt(s));
+                    return;
+                }
+                if has_loop_exit(body) {
+                    self.ctx.diag.error(*span, "`break` and `continue` in a loop that computes parameter-dependent values are not supported by the compiler yet: use `if` around the rest of the body");
+                    return;
+                }
+                let ids: Vec<syn::Ident> = vars.iter().map(|v| ident(self.ctx, *v)).collect();
+                let pat = if ids.len() == 1 { quote!(#(#ids)*) } else { quote!((#(#ids),*)) };
+                if self.fusable(body, later) {
+                    let sync = self.sync_vectors();
+                    let inner = self.fused_scope(body, later);
+                    out.fwd.push(quote_spanned!(*span=> #sync for #pat in #iter #inner));
+                } else {
+                    let it = self.ctx.temp("it");
+                    out.fwd.push(quote_spanned!(*span=> let #it = #iter;));
+                    self.recorded(body, *span, quote!(for #pat in #it.clone()), quote!(for #pat in #it.clone().rev()), None, out);
+                }
+            }
+            Stmt::While { cond, body, span } => {
+                if !is_active_block(self.ctx, body) {
+                    out.fwd.push(self.primal_stmt(s));
+                    return;
+                }
+                if has_loop_exit(body) {
+                    self.ctx.diag.error(*span, "`break` and `continue` in a loop that computes parameter-dependent values are not supported by the compiler yet: put the exit test in the `while` condition");
+                    return;
+                }
+                let c = values_only(self.ctx, cond);
+                let trips = self.ctx.temp("trips");
+                self.recorded(
+                    body,
+                    *span,
+                    quote!(let mut #trips: usize = 0; while #c),
+                    quote!(let #trips = __stacks.pop_count(); for _ in 0..#trips),
+                    Some(trips),
+                    out,
+                );
+            }
+            Stmt::If { cond, then, otherwise, span } => {
+                let active = is_active_block(self.ctx, then) || otherwise.as_ref().is_some_and(|o| is_active_block(self.ctx, o));
+                if !active {
+                    out.fwd.push(self.primal_stmt(s));
+                    return;
+                }
+                let c = values_only(self.ctx, cond);
+                let empty = Block::default();
+                let other = otherwise.as_ref().unwrap_or(&empty);
+                let mut both = then.clone();
+                both.stmts.extend(other.stmts.iter().cloned());
+                if self.fusable(&both, later) {
+                    let sync = self.sync_vectors();
+                    let t = self.fused_scope(then, later);
+                    let o = self.fused_scope(other, later);
+                    out.fwd.push(quote_spanned!(*span=> #sync if #c #t else #o));
+                } else {
+                    self.recorded_branches(&[then.clone(), other.clone()], quote!(if #c { 0usize } else { 1usize }), *span, out);
+                }
+            }
+            Stmt::Match { scrutinee, arms, span } => {
+                if !arms.iter().any(|(_, b)| is_active_block(self.ctx, b)) {
+                    out.fwd.push(self.primal_stmt(s));
+                    return;
+                }
+                let mut all = Block::default();
+                arms.iter().for_each(|(_, b)| all.stmts.extend(b.stmts.iter().cloned()));
+                if self.fusable(&all, later) {
+                    let sync = self.sync_vectors();
+                    let arms_code: Vec<TokenStream> = arms
+                        .iter()
+                        .map(|(p, b)| {
+                            let b = self.fused_scope(b, later);
+                            quote!(#p => #b)
+                        })
+                        .collect();
+                    out.fwd.push(quote_spanned!(*span=> #sync match #scrutinee { #(#arms_code)* }));
+                } else {
+                    let sel = arms.iter().enumerate().map(|(k, (p, _))| quote!(#p => #k));
+                    let blocks: Vec<Block> = arms.iter().map(|(_, b)| b.clone()).collect();
+                    self.recorded_branches(&blocks, quote!(match #scrutinee { #(#sel,)* }), *span, out);
+                }
+            }
+            Stmt::Block(b) => {
+                if !is_active_block(self.ctx, b) {
+                    out.fwd.push(self.primal_stmt(s));
+                } else if self.fusable(b, later) {
+                    let sync = self.sync_vectors();
+                    let inner = self.fused_scope(b, later);
+                    out.fwd.push(quote!(#sync #inner));
+                } else {
+                    self.recorded_branches(&[b.clone()], quote!(0usize), Span::call_site(), out);
+                }
+            }
+            Stmt::Break(_) | Stmt::Continue(_) | Stmt::Expr(_) => out.fwd.push(self.primal_stmt(s)),
+        }
+    }
+
+    /// Primal code of a passive statement (identical in every mode).
+    fn primal_stmt(&mut self, s: &Stmt) -> TokenStream {
+        let mut g = PrimalGen::new(self.ctx, Flavor::Density);
+        g.slots = self.slots;
+        let code = g.block(&Block { stmts: vec![s.clone()] });
+        self.slots = g.slots;
+        // Passive statements may declare variables used later: emit without the scope.
+        let stream: TokenStream = match syn::parse2::<syn::Block>(code.clone()) {
+            Ok(b) => {
+                let stmts = b.stmts;
+                quote!(#(#stmts)*)
+            }
+            Err(_) => code,
+        };
+        stream
+    }
+
+    fn add_term(&self, site: &str, value: TokenStream) -> TokenStream {
+        if self.in_replay {
+            return quote!();
+        }
+        let root = rt::root();
+        let scalar = rt::scalar();
+        quote! {
+            #root::check_term(#site, <S as #scalar>::value(#value))?;
+            __lp += #value;
+        }
+    }
+
+    /// A loop or branch is fused when it assigns no variable declared outside it and no
+    /// value it reads is reassigned after it.
+    fn fusable(&self, body: &Block, later: &BTreeSet<VarId>) -> bool {
+        let (mut a, mut d, mut r) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        assigned(body, &mut a);
+        declared(body, &mut d);
+        reads(body, &mut r);
+        let outer_writes = a.iter().any(|v| !d.contains(v) && self.ctx.activity.is_active(*v));
+        let outer_passive_writes = a.iter().any(|v| !d.contains(v));
+        let reads_reassigned = r.iter().any(|v| !d.contains(v) && later.contains(v) && self.ctx.activity.is_active(*v));
+        !(outer_writes || outer_passive_writes || reads_reassigned)
+    }
+
+    fn let_scalar(&mut self, v: VarId, init: &syn::Expr, span: Span, out: &mut Sweep) {
+        let scalar = rt::scalar();
+        let id = ident(self.ctx, v);
+        let bar = bar_of(&id);
+        if !self.ctx.activity.is_active(v) {
+            let m = if self.ctx.program.var(v).mutable { quote!(mut) } else { quote!() };
+            out.fwd.push(quote_spanned!(span=> let #m #id = #init;));
+            return;
+        }
+        let lin = linearize(self.ctx, init);
+        let (f, val, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+        out.fwd.push(quote_spanned!(span=> #(#f)* let mut #id: S = #val; let mut #bar: S = <S as #scalar>::zero();));
+        out.rev.push(quote_spanned!(span=> let #lb: S = #bar; #(#r)*));
+    }
+
+    fn let_vector(&mut self, v: VarId, init: &syn::Expr, span: Span, out: &mut Sweep) {
+        let scalar = rt::scalar();
+        let zero = quote!(<S as #scalar>::zero());
+        let id = ident(self.ctx, v);
+        let bar = bar_of(&id);
+        let parsed: Option<(Vec<syn::Expr>, Option<syn::Expr>, Option<syn::Expr>)> = match strip(init) {
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => m
+                .mac
+                .parse_body_with(|input: syn::parse::ParseStream| {
+                    let first: syn::Expr = input.parse()?;
+                    if input.peek(syn::Token![;]) {
+                        let _: syn::Token![;] = input.parse()?;
+                        Ok((vec![first], Some(input.parse::<syn::Expr>()?), None))
+                    } else {
+                        let mut items = vec![first];
+                        while input.peek(syn::Token![,]) {
+                            let _: syn::Token![,] = input.parse()?;
+                            if input.is_empty() {
+                                break;
+                            }
+                            items.push(input.parse()?);
+                        }
+                        Ok((items, None, None))
+                    }
+                })
+                .ok(),
+            syn::Expr::Call(c) if matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "with_capacity")) => {
+                Some((Vec::new(), None, c.args.first().cloned()))
+            }
+            _ => None,
+        };
+        let Some((items, repeat, capacity)) = parsed else {
+            self.ctx.diag.error_at(init, "start a parameter-dependent vector with `vec![0.0; n]`, `vec![a, b, ...]` or `Vec::with_capacity(n)`, then write its elements");
+            return;
+        };
+        let take_bar = self.take(&bar, quote!(0), zero.clone());
+        if let Some(n) = repeat {
+            let lin = linearize(self.ctx, &items[0]);
+            let take = self.take(&id, quote!((#n) as usize), quote!(#zero));
+            let (f, val, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+            out.fwd.push(quote_spanned!(span=> #(#f)* let mut #id: Vec<S> = #take; for __e in #id.iter_mut() { *__e = #val; } let mut #bar: Vec<S> = #take_bar; #bar.resize(#id.len(), #zero);));
+            out.rev.push(quote_spanned!(span=> let #lb: S = #bar.iter().copied().fold(#zero, |__a, __b| __a + __b); #(#r)*));
+        } else if let Some(cap) = capacity {
+            let take = self.take(&id, quote!(0), quote!(#zero));
+            out.fwd.push(quote_spanned!(span=> let mut #id: Vec<S> = #take; #id.reserve((#cap) as usize); let mut #bar: Vec<S> = #take_bar;));
+        } else {
+            let take = self.take(&id, quote!(0), quote!(#zero));
+            out.fwd.push(quote_spanned!(span=> let mut #id: Vec<S> = #take;));
+            let mut revs = Vec::new();
+            for (k, e) in items.iter().enumerate() {
+                let lin = linearize(self.ctx, e);
+                let (f, val, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+                out.fwd.push(quote_spanned!(span=> #(#f)* #id.push(#val);));
+                revs.push(quote_spanned!(span=> { let #lb: S = #bar[#k]; #(#r)* }));
+            }
+            out.fwd.push(quote_spanned!(span=> let mut #bar: Vec<S> = #take_bar; #bar.resize(#id.len(), #zero);));
+            out.rev.push(quote!(#(#revs)*));
+        }
+        if let Some(scope) = self.vectors.last_mut() {
+            scope.push(v);
+        }
+    }
+
+    fn assign(&mut self, place: &Place, op: Option<&syn::BinOp>, value: &syn::Expr, span: Span, out: &mut Sweep) {
+        let scalar = rt::scalar();
+        let zero = quote!(<S as #scalar>::zero());
+        let v = place.var();
+        let id = ident(self.ctx, v);
+        let bar = bar_of(&id);
+        let combine = |current: syn::Expr| -> syn::Expr {
+            match op {
+                None => value.clone(),
+                Some(o) => {
+                    let bin = match o {
+                        syn::BinOp::AddAssign(_) => quote!(+),
+                        syn::BinOp::SubAssign(_) => quote!(-),
+                        syn::BinOp::MulAssign(_) => quote!(*),
+                        _ => quote!(/),
+                    };
+                    syn::parse_quote_spanned!(span=> #current #bin (#value))
+                }
+            }
+        };
+        match place {
+            Place::Var(_) => {
+                let rhs = combine(syn::parse_quote!(#id));
+                let lin = linearize(self.ctx, &rhs);
+                let (f, val, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+                out.fwd.push(quote_spanned!(span=> #(#f)* #id = #val;));
+                out.rev.push(quote_spanned!(span=> let #lb: S = #bar; #bar = #zero; #(#r)*));
+            }
+            Place::Element(_, index) => {
+                let i = self.ctx.temp("i");
+                let old = self.ctx.temp("old");
+                let rhs = combine(syn::parse_quote!(#id[#i]));
+                let lin = linearize(self.ctx, &rhs);
+                let (f, val, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+                out.fwd.push(quote_spanned!(span=> let #i: usize = (#index) as usize; let #old: S = #id[#i]; #(#f)* #id[#i] = #val;));
+                out.rev.push(quote_spanned!(span=> let #lb: S = #bar[#i]; #bar[#i] = #zero; #(#r)* #id[#i] = #old;));
+            }
+        }
+    }
+
+    /// Linearised distribution arguments: their temporaries and adjoint names.
+    fn dist_args(&mut self, d: &DistCall) -> Vec<Linear> {
+        d.args.iter().map(|a| linearize(self.ctx, a)).collect()
+    }
+
+    fn sample(&mut self, var: VarId, site_index: usize, span: Span, out: &mut Sweep) {
+        let site = self.ctx.program.sites[site_index].clone();
+        let scalar = rt::scalar();
+        let zero = quote!(<S as #scalar>::zero());
+        let tr = rt::transforms();
+        let dist = rt::dist();
+        let root = rt::root();
+        let id = ident(self.ctx, var);
+        let bar = bar_of(&id);
+        let name = &site.name;
+        if is_vector_dist(&site.dist) {
+            self.ctx.diag.error(site.dist.span, "vector-valued distributions at sample sites are not supported by the compiler yet");
+            return;
+        }
+        let flat = is_flat(&site.dist);
+        // Arguments (or, for Flat, the bounds of its support).
+        let (lins, d_expr, support, bound_args): (Vec<Linear>, TokenStream, TokenStream, (Option<usize>, Option<usize>)) = if flat {
+            let (_, bounds) = flat_support(self.ctx, &site.dist);
+            let lins: Vec<Linear> = bounds.iter().map(|b| linearize(self.ctx, b)).collect();
+            let arg = &site.dist.args[0];
+            let sname = match strip(arg) {
+                syn::Expr::Call(c) => crate::ir::lower::path_name(&c.func).unwrap_or_default(),
+                syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+                _ => String::new(),
+            };
+            let sident = syn::Ident::new(&sname, arg.span());
+            let vals: Vec<&syn::Ident> = lins.iter().map(|l| &l.value).collect();
+            let sup = if vals.is_empty() { quote!(#tr::Support::#sident) } else { quote!(#tr::Support::#sident(#(#vals),*)) };
+            drop(vals);
+            let bounds = match sname.as_str() {
+                "LowerBounded" => (Some(0), None),
+                "UpperBounded" => (None, Some(0)),
+                "Interval" => (Some(0), Some(1)),
+                _ => (None, None),
+            };
+            (lins, quote!(()), sup, bounds)
+        } else {
+            let lins = self.dist_args(&site.dist);
+            let vals: Vec<&syn::Ident> = lins.iter().map(|l| &l.value).collect();
+            let dname = &site.dist.name;
+            let bounds = if site.dist.name == "Uniform" { (Some(0), Some(1)) } else { (None, None) };
+            let d_expr = quote!(#dist::#dname(#(#vals),*));
+            (lins, d_expr, quote!(#dist::ContinuousDistribution::support(&__d)), bounds)
+        };
+        let fwd_args = lins.iter().map(|l| {
+            let f = &l.forward;
+            quote!(#(#f)*)
+        });
+        let dvar = self.ctx.temp("d");
+        let sup = self.ctx.temp("sup");
+        let dp = self.ctx.temp("dp");
+        let lo_acc = self.ctx.temp("lo");
+        let hi_acc = self.ctx.temp("hi");
+        let xi = self.ctx.temp("xi");
+        let nvar = self.ctx.temp("n");
+        // Adjoint of each argument: the prior's partial times the seed, plus a bound's adjoint.
+        let arg_bars: Vec<TokenStream> = lins
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                let lb = &l.bar;
+                let mut e = if flat { quote!(#zero) } else { quote!(#dp[#k]) };
+                if bound_args.0 == Some(k) {
+                    e = quote!(#e + #lo_acc);
+                }
+                if bound_args.1 == Some(k) {
+                    e = quote!(#e + #hi_acc);
+                }
+                let r = &l.reverse;
+                quote!(let #lb: S = #e; #(#r)*)
+            })
+            .collect();
+        let nparams = lins.len();
+        let add = self.add_term(name, quote!(__term));
+        match &site.dist.iid {
+            None => {
+                let prior = if flat {
+                    quote!(let __term: S = #zero; let #dp: [S; #nparams] = [#zero; #nparams];)
+                } else {
+                    quote! {
+                        let (__term, __dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad(&#dvar, #id);
+                        #bar += __dy * __lp_bar;
+                        let mut #dp: [S; #nparams] = [#zero; #nparams];
+                        #dist::Params::write_params(&__dpd, &mut #dp);
+                        for __p in #dp.iter_mut() { *__p *= __lp_bar; }
+                    }
+                };
+                out.fwd.push(quote_spanned!(span=>
+                    #(#fwd_args)*
+                    let __d = #d_expr;
+                    let #dvar = __d;
+                    let #sup = #support;
+                    let #xi: usize = __off;
+                    let (#id, __lj): (S, S) = #tr::constrain_scalar(#sup, x[#xi])?;
+                    __off += 1;
+                    let mut #bar: S = #zero;
+                    #prior
+                    { let __term: S = __term + __lj; #add }
+                ));
+                out.rev.push(quote_spanned!(span=>
+                    let (__xb, #lo_acc, #hi_acc) = #tr::constrain_scalar_vjp(#sup, x[#xi], #bar, __lp_bar)?;
+                    grad[#xi] += __xb;
+                    #(#arg_bars)*
+                ));
+            }
+            Some(n) => {
+                let take = self.take(&id, quote!(#nvar), quote!(#zero));
+                let take_bar = self.take(&bar, quote!(#nvar), quote!(#zero));
+                let prior = if flat {
+                    quote!(let __term: S = #zero; let #dp: [S; #nparams] = [#zero; #nparams];)
+                } else {
+                    quote! {
+                        let (__term, __dpd) = #dist::Iid { dist: #dvar, n: #nvar }.lpdf_vjp(&#id[..], __lp_bar, &mut #bar[..])?;
+                        let mut #dp: [S; #nparams] = [#zero; #nparams];
+                        #dist::Params::write_params(&__dpd, &mut #dp);
+                    }
+                };
+                out.fwd.push(quote_spanned!(span=>
+                    let #nvar: usize = (#n) as usize;
+                    #(#fwd_args)*
+                    let __d = #d_expr;
+                    let #dvar = __d;
+                    let #sup = #support;
+                    let #xi: usize = __off;
+                    let mut #id: Vec<S> = #take;
+                    let mut __lj: S = #zero;
+                    for __k in 0..#nvar {
+                        let (__y, __l) = #tr::constrain_scalar(#sup, x[#xi + __k])?;
+                        #id[__k] = __y;
+                        __lj += __l;
+                    }
+                    __off += #nvar;
+                    let mut #bar: Vec<S> = #take_bar;
+                    #prior
+                    { let __term: S = __term + __lj; #add }
+                ));
+                out.rev.push(quote_spanned!(span=>
+                    let mut #lo_acc: S = #zero;
+                    let mut #hi_acc: S = #zero;
+                    for __k in 0..#nvar {
+                        let (__xb, __lb, __hb) = #tr::constrain_scalar_vjp(#sup, x[#xi + __k], #bar[__k], __lp_bar)?;
+                        grad[#xi + __k] += __xb;
+                        #lo_acc += __lb;
+                        #hi_acc += __hb;
+                    }
+                    #(#arg_bars)*
+                ));
+            }
+        }
+        let _ = root;
+    }
+
+    fn observe(&mut self, name: &str, d: &DistCall, value: &syn::Expr, span: Span, later: &BTreeSet<VarId>, out: &mut Sweep) {
+        let scalar = rt::scalar();
+        let zero = quote!(<S as #scalar>::zero());
+        let dist = rt::dist();
+        let root = rt::root();
+        if is_flat(d) || is_vector_dist(d) {
+            self.ctx.diag.error(d.span, "observe a scalar distribution (Normal, Poisson, ...), optionally vectorised over a slice");
+            return;
+        }
+        let discrete = is_discrete(d);
+        let vector = is_vector_value(self.ctx, value) || d.iid.is_some();
+        let mut read: Vec<&syn::Expr> = d.args.iter().collect();
+        read.push(value);
+        let immediate = self.immediate(&read, later);
+        let dname = &d.name;
+        let len_check = d.iid.as_ref().map(|n| quote!(#root::check_len(concat!("observe(\"", #name, "\") .iid"), (#n) as usize, (#value).len())?;));
+        let add = self.add_term(name, quote!(__term));
+        if !vector {
+            let lins = self.dist_args(d);
+            let vals: Vec<&syn::Ident> = lins.iter().map(|l| &l.value).collect();
+            let nparams = lins.len();
+            let dp = self.ctx.temp("dp");
+            let fwd_args = lins.iter().map(|l| {
+                let f = &l.forward;
+                quote!(#(#f)*)
+            });
+            let (value_fwd, value_back, term) = if discrete {
+                (quote!(), quote!(), quote! {
+                    let (__term, __dpd) = #dist::DiscreteDistribution::lpmf_grad(&#dist::#dname(#(#vals),*), (#value) as i64);
+                })
+            } else {
+                let ylin = linearize(self.ctx, value);
+                let (yf, yv, yb, yr) = (&ylin.forward, &ylin.value, &ylin.bar, &ylin.reverse);
+                let dy = self.ctx.temp("dy");
+                (
+                    quote!(#(#yf)*),
+                    quote!(let #yb: S = #dy * __lp_bar; #(#yr)*),
+                    quote! {
+                        let (__term, #dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad(&#dist::#dname(#(#vals),*), #yv);
+                    },
+                )
+            };
+            let dy_decl = if discrete { quote!() } else {
+                // the value's partial lives in the forward scope for the reverse statement
+                quote!()
+            };
+            let arg_bars = lins.iter().enumerate().map(|(k, l)| {
+                let (lb, r) = (&l.bar, &l.reverse);
+                quote!(let #lb: S = #dp[#k] * __lp_bar; #(#r)*)
+            });
+            out.fwd.push(quote_spanned!(span=>
+                #(#fwd_args)*
+                #value_fwd
+                #term
+                #dy_decl
+                let mut #dp: [S; #nparams] = [#zero; #nparams];
+                #dist::Params::write_params(&__dpd, &mut #dp);
+                #add
+            ));
+            let back = quote_spanned!(span=> #value_back #(#arg_bars)*);
+            if immediate {
+                out.fwd.push(back);
+            } else {
+                out.rev.push(back);
+            }
+            return;
+        }
+        // Vectorised: sinks shaped like the arguments.
+        let mut fwd = Vec::new();
+        let mut args = Vec::new();
+        let mut sinks = Vec::new();
+        let mut backs = Vec::new();
+        for a in &d.args {
+            let is_vec = self.ctx.var_kind(a) == Some(Kind::Reals);
+            match (is_vec, self.ctx.is_active(a)) {
+                (true, true) => {
+                    let bar = match strip(a) {
+                        syn::Expr::Path(p) => p.path.get_ident().map(bar_of),
+                        _ => None,
+                    };
+                    let Some(bar) = bar else {
+                        self.ctx.diag.error_at(a, "pass a parameter vector by name here");
+                        return;
+                    };
+                    args.push(quote!(&(#a)[..]));
+                    sinks.push(quote!(&mut #bar[..]));
+                }
+                (true, false) => {
+                    args.push(quote!(#dist::Data(&(#a)[..])));
+                    sinks.push(quote!(#dist::NoAdjoint));
+                }
+                (false, true) => {
+                    let lin = linearize(self.ctx, a);
+                    let (f, v, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+                    fwd.push(quote!(#(#f)*));
+                    args.push(quote!(#v));
+                    sinks.push(quote!(&mut #lb));
+                    backs.push((lb.clone(), quote!(#(#r)*)));
+                }
+                (false, false) => {
+                    let l = super::expr::lift(a);
+                    args.push(l);
+                    sinks.push(quote!(#dist::NoAdjoint));
+                }
+            }
+        }
+        let value_is_active_vec = self.ctx.is_active(value);
+        let (yarg, ysink) = if discrete {
+            (quote!(&(#value)[..]), quote!())
+        } else if value_is_active_vec {
+            let bar = match strip(value) {
+                syn::Expr::Path(p) => p.path.get_ident().map(bar_of),
+                _ => None,
+            };
+            match bar {
+                Some(b) => (quote!(&(#value)[..]), quote!(&mut &mut #b[..],)),
+                None => {
+                    self.ctx.diag.error_at(value, "observe a parameter-dependent vector by name");
+                    return;
+                }
+            }
+        } else {
+            (quote!(#dist::Data(&(#value)[..])), quote!(&mut #dist::NoAdjoint,))
+        };
+        let decl_bars = backs.iter().map(|(lb, _)| quote!(let mut #lb: S = #zero;));
+        let run_backs = backs.iter().map(|(_, r)| r.clone());
+        let (sum, sum_vjp) = if discrete {
+            (quote!(#dist::lpmf_sum(&__bd, #yarg)?), quote!(#dist::lpmf_sum_vjp(&__bd, #yarg, __lp_bar, &mut __sinks)?))
+        } else {
+            (quote!(#dist::lpdf_sum(&__bd, #yarg)?), quote!(#dist::lpdf_sum_vjp(&__bd, #yarg, __lp_bar, #ysink &mut __sinks)?))
+        };
+        let sync = self.sync_vectors();
+        if immediate {
+            out.fwd.push(quote_spanned!(span=> {
+                #len_check
+                #(#fwd)*
+                #sync
+                let __bd = #dist::#dname(#(#args),*);
+                #(#decl_bars)*
+                let __term: S = { let mut __sinks = #dist::#dname(#(#sinks),*); #sum_vjp };
+                #add
+                #(#run_backs)*
+            }));
+        } else {
+            out.fwd.push(quote_spanned!(span=> {
+                #len_check
+                #(#fwd)*
+                let __bd = #dist::#dname(#(#args),*);
+                let __term: S = #sum;
+                #add
+            }));
+            out.rev.push(quote_spanned!(span=> {
+                #(#fwd)*
+                let __bd = #dist::#dname(#(#args),*);
+                #(#decl_bars)*
+                { let mut __sinks = #dist::#dname(#(#sinks),*); let _ = #sum_vjp; }
+                #(#run_backs)*
+            }));
+        }
+    }
+
+    /// Outer state a region overwrites: active scalars, active vectors (journaled) and
+    /// passive variables (checkpointed).
+    fn overwritten(&self, body: &Block) -> (Vec<VarId>, Vec<VarId>, Vec<VarId>) {
+        let (mut a, mut d) = (BTreeSet::new(), BTreeSet::new());
+        assigned(body, &mut a);
+        declared(body, &mut d);
+        let outer: Vec<VarId> = a.into_iter().filter(|v| !d.contains(v)).collect();
+        let mut scalars = Vec::new();
+        let mut vectors = Vec::new();
+        let mut passive = Vec::new();
+        for v in outer {
+            let var = self.ctx.program.var(v);
+            if !self.ctx.activity.is_active(v) {
+                passive.push(v);
+            } else if var.kind == Kind::Reals {
+                vectors.push(v);
+            } else {
+                scalars.push(v);
+            }
+        }
+        (scalars, vectors, passive)
+    }
+
+    /// Checkpoint pushes (forward) and the matching restores (reverse) of a region.
+    fn checkpoint(&mut self, body: &Block) -> (TokenStream, TokenStream, TokenStream, TokenStream, Vec<VarId>) {
+        let (scalars, vectors, passive) = self.overwritten(body);
+        let ck = rt::root();
+        let sc: Vec<syn::Ident> = scalars.iter().map(|v| ident(self.ctx, *v)).collect();
+        let ps: Vec<syn::Ident> = passive.iter().map(|v| ident(self.ctx, *v)).collect();
+        let save = quote!(#(__stacks.values.push(#sc);)* #(#ck::Checkpoint::save(#ps, __stacks);)*);
+        let restore_p = ps.iter().rev().map(|p| quote!(#p = #ck::Checkpoint::restore(__stacks);));
+        let restore_s = sc.iter().rev().map(|s| quote!(#s = __stacks.pop_value();));
+        let restore = quote!(#(#restore_p)* #(#restore_s)*);
+        // Journal undo for the vectors, each with an id.
+        let base = self.journal_ids.len();
+        let arms = vectors.iter().enumerate().map(|(k, v)| {
+            let id = ident(self.ctx, *v);
+            let vid = base + k;
+            quote!(#vid => { if __idx == usize::MAX { let _ = #id.pop(); } else { #id[__idx] = __stacks.pop_value(); } })
+        });
+        let undo = quote! {
+            let __nj = __stacks.pop_count();
+            for _ in 0..__nj {
+                let __vid = __stacks.pop_count();
+                let __idx = __stacks.pop_count();
+                match __vid { #(#arms)* _ => {} }
+            }
+        };
+        let uninit = quote!();
+        (save, restore, undo, uninit, vectors)
+    }
+
+    /// Primal code of a block with writes to `journal` vectors recorded.
+    fn journaled_primal(&mut self, body: &Block, vectors: &[VarId]) -> TokenStream {
+        let base = self.journal_ids.len();
+        let mut g = PrimalGen::new(self.ctx, Flavor::Density);
+        g.slots = self.slots;
+        g.journal = vectors.iter().enumerate().map(|(k, v)| (*v, base + k)).collect();
+        let code = g.block(body);
+        self.slots = g.slots;
+        code
+    }
+
+    /// A recorded loop: `head` runs the forward iterations, `rev_head` the reverse ones.
+    fn recorded(&mut self, body: &Block, span: Span, head: TokenStream, rev_head: TokenStream, trips: Option<syn::Ident>, out: &mut Sweep) {
+        let (save, restore, undo, _, vectors) = self.checkpoint(body);
+        let primal = self.journaled_primal(body, &vectors);
+        let count = trips.as_ref().map(|t| quote!(#t += 1;));
+        let push_trips = trips.as_ref().map(|t| quote!(__stacks.counts.push(#t);));
+        out.fwd.push(quote_spanned!(span=>
+            #head {
+                #save
+                let mut __nj: usize = 0;
+                #primal
+                __stacks.counts.push(__nj);
+                #count
+            }
+            #push_trips
+        ));
+        let replay = self.replay(body, &vectors);
+        out.rev.push(quote_spanned!(span=>
+            #rev_head {
+                #undo
+                #restore
+                #replay
+            }
+        ));
+    }
+
+    /// Branches recorded with the index of the one taken.
+    fn recorded_branches(&mut self, blocks: &[Block], select: TokenStream, span: Span, out: &mut Sweep) {
+        let mut all = Block::default();
+        blocks.iter().for_each(|b| all.stmts.extend(b.stmts.iter().cloned()));
+        let (save, restore, undo, _, vectors) = self.checkpoint(&all);
+        let arm = self.ctx.temp("arm");
+        let primals: Vec<TokenStream> = blocks
+            .iter()
+            .enumerate()
+            .map(|(k, b)| {
+                let p = self.journaled_primal(b, &vectors);
+                quote!(#k => #p)
+            })
+            .collect();
+        out.fwd.push(quote_spanned!(span=>
+            let #arm: usize = #select;
+            #save
+            let mut __nj: usize = 0;
+            match #arm { #(#primals)* _ => {} }
+            __stacks.counts.push(__nj);
+            __stacks.counts.push(#arm);
+        ));
+        let replays: Vec<TokenStream> = blocks
+            .iter()
+            .enumerate()
+            .map(|(k, b)| {
+                let r = self.replay(b, &vectors);
+                quote!(#k => #r)
+            })
+            .collect();
+        out.rev.push(quote_spanned!(span=> {
+            let #arm = __stacks.pop_count();
+            #undo
+            #restore
+            match #arm { #(#replays)* _ => {} }
+        }));
+    }
+
+    /// Replays a region body: forward sweep then reverse sweep, with terms not re-added.
+    fn replay(&mut self, body: &Block, vectors: &[VarId]) -> TokenStream {
+        let was = self.in_replay;
+        self.in_replay = true;
+        self.journal_ids.extend(vectors.iter().copied());
+        let code = self.fused_scope(body, &BTreeSet::new());
+        self.journal_ids.truncate(self.journal_ids.len() - vectors.len());
+        self.in_replay = was;
+        code
+    }
+}
+
+/// The unused-binding name of the `dp` arrays (silences warnings in generated code).
+pub fn allow_attrs() -> TokenStream {
+    let _ = format_ident!("x");
+    quote!(#[allow(unused_variables, non_snake_case, unused_mut, unused_parens, unused_assignments, unused_braces, clippy::all)])
+}

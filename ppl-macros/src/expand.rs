@@ -1,0 +1,87 @@
+//! The pipeline of `#[model]`: parse → IR → analyses → code generation; on error, the
+//! combined compile errors plus a stub struct so the user sees only the real errors.
+
+use crate::analysis::activity;
+use crate::codegen::expr::Ctx;
+use crate::codegen::{model, vjp};
+use crate::diagnostics::Diagnostics;
+use crate::ir::lower::lower_model;
+use crate::parse::signature::parse_signature;
+use crate::runtime_paths as rt;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Expands `#[model] fn ...`.
+pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut diag = Diagnostics::new();
+    if !attr.is_empty() {
+        diag.error_at(&attr, "`#[model]` takes no options");
+    }
+    let func: syn::ItemFn = match syn::parse2(item) {
+        Ok(f) => f,
+        Err(e) => return e.into_compile_error(),
+    };
+    let args = parse_signature(&func.sig, &mut diag);
+    let program = lower_model(&args, &func.block, &mut diag);
+    let act = activity::analyse(&program, &mut diag);
+    if !diag.is_empty() {
+        return fallback(&func, diag);
+    }
+    let mut ctx = Ctx { program: &program, activity: &act, diag: &mut diag, fresh: 0 };
+    // Reverse mode first (its slots start after the primal's, which never exceed 10_000).
+    let grad_body = {
+        let mut g = vjp::VjpGen::new(&mut ctx, 10_000);
+        g.function_body(&program.body)
+    };
+    let scalar = rt::scalar();
+    let stacks = rt::stacks();
+    let result = rt::result();
+    let root = rt::root();
+    let allow = vjp::allow_attrs();
+    let data = {
+        let binds = args.iter().enumerate().map(|(i, a)| {
+            let id = crate::ir::lower::unique_ident(program.var(crate::ir::VarId(i)), crate::ir::VarId(i));
+            let field = &a.name;
+            if a.ty.is_slice() {
+                quote!(let #id = &self.#field[..];)
+            } else {
+                quote!(let #id = self.#field;)
+            }
+        });
+        quote!(#(#binds)*)
+    };
+    let gradient = quote! {
+        #allow
+        #[inline]
+        fn __gradient<S: #scalar>(&self, x: &[S], grad: &mut [S], __stacks: &mut #stacks<S>) -> #result<S> {
+            #data
+            for __g in grad.iter_mut() { *__g = <S as #scalar>::zero(); }
+            let mut __lp: S = <S as #scalar>::zero();
+            let __lp_bar: S = <S as #scalar>::one();
+            let mut __off: usize = 0;
+            let mut __rec: ::std::option::Option<&mut #root::Trace> = None;
+            #grad_body
+            Ok(__lp)
+        }
+    };
+    let out = model::generate(&func, &args, &mut ctx, gradient);
+    if !diag.is_empty() {
+        return fallback(&func, diag);
+    }
+    out
+}
+
+/// The errors, plus an empty struct of the model's name so later uses of it do not add
+/// unrelated errors.
+fn fallback(func: &syn::ItemFn, diag: Diagnostics) -> TokenStream {
+    let name = model::struct_name(&func.sig.ident);
+    let vis = &func.vis;
+    let errors = match diag.finish() {
+        Err(e) => e.into_compile_error(),
+        Ok(()) => quote!(),
+    };
+    quote! {
+        #errors
+        #vis struct #name;
+    }
+}

@@ -1,0 +1,59 @@
+//! Every path into `::ppl::__private` that generated code uses, in one place, so the
+//! generated code names only `::ppl` paths and works from a crate that depends on `ppl`
+//! alone.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// `::ppl::__private`
+pub fn root() -> TokenStream {
+    quote!(::ppl::__private)
+}
+/// The `Scalar` trait.
+pub fn scalar() -> TokenStream {
+    quote!(::ppl::__private::Scalar)
+}
+/// The `ScalarMath` trait (methods `exp`, `ln`, ... on any scalar).
+pub fn scalar_math() -> TokenStream {
+    quote!(::ppl::__private::ScalarMath)
+}
+/// The math module (primitives and their `_vjp` rules).
+pub fn math() -> TokenStream {
+    quote!(::ppl::__private::math)
+}
+/// The distributions module.
+pub fn dist() -> TokenStream {
+    quote!(::ppl::__private::dist)
+}
+/// The transforms module.
+pub fn transforms() -> TokenStream {
+    quote!(::ppl::__private::tr)
+}
+/// The error type.
+pub fn error() -> TokenStream {
+    quote!(::ppl::__private::Error)
+}
+/// `Result<T, Error>`.
+pub fn result() -> TokenStream {
+    quote!(::ppl::__private::Result)
+}
+/// The `Model` trait.
+pub fn model_trait() -> TokenStream {
+    quote!(::ppl::__private::Model)
+}
+/// The reusable workspace.
+pub fn workspace() -> TokenStream {
+    quote!(::ppl::__private::Workspace)
+}
+/// Typed stacks of one scalar type.
+pub fn stacks() -> TokenStream {
+    quote!(::ppl::__private::Stacks)
+}
+/// `Dual`.
+pub fn dual() -> TokenStream {
+    quote!(::ppl::__private::Dual)
+}
+/// Reverse rules of the arithmetic operators.
+pub fn ops() -> TokenStream {
+    quote!(::ppl::__private::ops)
+}
