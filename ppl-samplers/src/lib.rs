@@ -36,6 +36,10 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// `!(a > b)` is deliberate throughout: it is true for NaN, which must count as failure.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+// Index loops are clearer than zipped iterators in the matrix code.
+#![allow(clippy::needless_range_loop)]
 
 mod adaptation;
 mod builder;

@@ -3,7 +3,7 @@
 //!
 //! Shared by the unit tests (as `crate::test_models`) and the integration tests (included
 //! with `#[path]`).
-#![allow(dead_code, missing_docs)]
+#![allow(dead_code, missing_docs, clippy::needless_range_loop)]
 
 use ppl_core::math::ScalarMath;
 use ppl_core::model::check_len;
@@ -308,8 +308,10 @@ impl Model for EightSchools {
     }
 }
 
-/// A model whose log density is a fatal error (dimension mismatch) once `x[0] > 1.5`,
-/// and `NaN` (recoverable) for `x[0] < -1.9`: for the error-handling tests.
+/// A model whose log density is a fatal error (dimension mismatch) once
+/// `x[0] > fail_above`, and a recoverable `NonFinite` error for `x[0] < -1.9` or
+/// everywhere when `fail_above = +∞`; it panics when `fail_above` is NaN. For the
+/// error-handling tests.
 #[derive(Clone, Debug)]
 pub struct Faulty {
     pub fail_above: f64,
@@ -346,7 +348,10 @@ impl Model for Faulty {
                 found: 2,
             });
         }
-        if x[0] < -1.9 {
+        if self.fail_above.is_nan() {
+            panic!("the faulty test model panics when fail_above is NaN");
+        }
+        if x[0] < -1.9 || self.fail_above == f64::INFINITY {
             return Err(Error::NonFinite {
                 site: "x".into(),
                 value: f64::NAN,

@@ -37,7 +37,13 @@ fn diagnostics_match_arviz() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| c.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect())
+            .map(|c| {
+                c.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap())
+                    .collect()
+            })
             .collect();
         let s: Vec<&[f64]> = chains.iter().map(|c| c.as_slice()).collect();
         let want = |k: &str| case[k].as_f64().unwrap();

@@ -142,7 +142,7 @@ mod tests {
     fn converges_to_the_target_for_a_monotone_acceptance() {
         // Acceptance exp(−ε) reaches 0.8 at ε = −ln 0.8.
         let mut da = DualAverage::new(DualAverageOptions::default(), 1.0);
-        let mut eps = 1.0;
+        let mut eps: f64 = 1.0;
         for _ in 0..5000 {
             eps = da.learn((-eps).exp());
         }

@@ -118,7 +118,7 @@ impl WindowSchedule {
         }
         self.window_size *= 2;
         let next = self.counter + self.window_size;
-        self.next_window = Some(if next != last && next + 2 * self.window_size >= last + 1 {
+        self.next_window = Some(if next != last && next + 2 * self.window_size > last {
             last
         } else {
             next

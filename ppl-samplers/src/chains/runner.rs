@@ -126,7 +126,7 @@ impl RunOptions {
             Algorithm::Nuts { max_depth } if !(1..=30).contains(&max_depth) => {
                 Err(invalid("max_depth", max_depth, "in 1..=30"))
             }
-            Algorithm::Hmc { n_steps } if n_steps == 0 => Err(invalid("n_steps", 0, "at least 1")),
+            Algorithm::Hmc { n_steps: 0 } => Err(invalid("n_steps", 0, "at least 1")),
             _ => Ok(()),
         }
     }

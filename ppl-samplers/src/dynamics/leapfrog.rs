@@ -94,3 +94,97 @@ pub fn leapfrog<M: Model + ?Sized>(
     point.update_energy(metric);
     LeapfrogOutcome::Ok
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamics::DiagonalMetric;
+    use crate::test_models::{Correlated2d, EightSchools};
+    use rand::SeedableRng;
+
+    fn start<M: Model>(model: &M, q: &[f64], metric: &Metric, seed: u64) -> Point {
+        let mut z = Point::new(q.len());
+        z.q.copy_from_slice(q);
+        assert_eq!(
+            evaluate(model, &mut Workspace::new(), &mut z),
+            LeapfrogOutcome::Ok
+        );
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        z.resample_momentum(metric, &mut rng);
+        z
+    }
+
+    #[test]
+    fn energy_error_is_second_order_and_steps_are_reversible() {
+        let model = EightSchools::default();
+        let metric = Metric::Diagonal(DiagonalMetric::new(vec![0.8; 10]).unwrap());
+        let q: Vec<f64> = (0..10).map(|i| 0.3 * (i as f64) - 1.2).collect();
+        let z0 = start(&model, &q, &metric, 3);
+        let mut ws = Workspace::new();
+        // Energy error after a fixed integration time T: O(ε²), so halving ε divides it
+        // by ~4 (between 3 and 5 allows for the next-order term).
+        let err = |eps: f64, ws: &mut Workspace| {
+            let mut z = z0.clone();
+            let steps = (0.4 / eps).round() as usize;
+            for _ in 0..steps {
+                assert_eq!(
+                    leapfrog(&model, ws, &metric, &mut z, eps),
+                    LeapfrogOutcome::Ok
+                );
+            }
+            (z.energy - z0.energy).abs()
+        };
+        let (e1, e2) = (err(0.02, &mut ws), err(0.01, &mut ws));
+        assert!(e1 / e2 > 3.0 && e1 / e2 < 5.0, "{e1} {e2}");
+        // Forward then backward returns to the start (up to rounding).
+        let mut z = z0.clone();
+        for _ in 0..20 {
+            leapfrog(&model, &mut ws, &metric, &mut z, 0.05);
+        }
+        for _ in 0..20 {
+            leapfrog(&model, &mut ws, &metric, &mut z, -0.05);
+        }
+        for (a, b) in z.q.iter().zip(&z0.q).chain(z.p.iter().zip(&z0.p)) {
+            assert!((a - b).abs() < 1e-11, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn dense_metric_step_matches_the_flow_of_a_gaussian() {
+        // For a Gaussian with the dense metric Σ⁻¹ = M⁻¹ = Σ the flow is a rotation with
+        // period 2π: the energy is conserved to O(ε²).
+        let cov = Correlated2d::covariance();
+        let metric = Metric::Dense(crate::dynamics::DenseMetric::new(2, cov.to_vec()).unwrap());
+        let z0 = start(&Correlated2d, &[0.0, 1.0], &metric, 5);
+        let mut z = z0.clone();
+        let mut ws = Workspace::new();
+        for _ in 0..100 {
+            leapfrog(&Correlated2d, &mut ws, &metric, &mut z, 0.1);
+        }
+        assert!((z.energy - z0.energy).abs() < 0.01);
+    }
+
+    #[test]
+    fn non_finite_density_is_a_divergence_and_fatal_errors_are_fatal() {
+        let metric = Metric::Diagonal(DiagonalMetric::unit(1));
+        let model = crate::test_models::Faulty { fail_above: 1.0 };
+        let mut ws = Workspace::new();
+        let mut z = Point::new(1);
+        z.q[0] = -1.0;
+        assert_eq!(evaluate(&model, &mut ws, &mut z), LeapfrogOutcome::Ok);
+        z.p[0] = -20.0;
+        z.update_energy(&metric);
+        assert!(matches!(
+            leapfrog(&model, &mut ws, &metric, &mut z, 0.1),
+            LeapfrogOutcome::Divergent(Divergence::Model(Error::NonFinite { .. }))
+        ));
+        assert_eq!(z.energy, f64::INFINITY);
+        z.q[0] = 0.5;
+        evaluate(&model, &mut ws, &mut z);
+        z.p[0] = 20.0;
+        assert!(matches!(
+            leapfrog(&model, &mut ws, &metric, &mut z, 0.1),
+            LeapfrogOutcome::Fatal(Error::DimensionMismatch { .. })
+        ));
+    }
+}
