@@ -5,7 +5,6 @@ use crate::distributions::cauchy::{cauchy_terms, LN_PI};
 use crate::distributions::family::neg_inf;
 use crate::distributions::{validation, ContinuousDistribution, Sample};
 use crate::error::{Error, Result};
-use crate::math::ScalarMath;
 use crate::transforms::Support;
 use rand::Rng;
 use rand_distr::Distribution as _;
