@@ -97,7 +97,7 @@ fn horner<S: Scalar>(coef: &[f64], x: S) -> S {
 
 /// `C(ν) = ln Γ((ν+1)/2) - ln Γ(ν/2) - ½ ln(νπ)`.
 #[inline]
-pub(crate) fn student_t_log_norm<S: Scalar>(nu: S) -> S {
+fn student_t_log_norm<S: Scalar>(nu: S) -> S {
     if nu.value() >= NU_ASYMPTOTIC {
         let inv = nu.recip();
         -(horner(&C_SERIES, inv * inv) * inv) - HALF_LN_2PI

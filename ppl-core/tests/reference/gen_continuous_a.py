@@ -38,8 +38,8 @@ def mpf(x):
 
 
 def table(name, cases, terms, scipy_logpdf, rel, out_of_support=lambda p, y: False):
-    """Builds the table `name`: `terms(p, y)` lists (in mpmath) the additive terms the
-    implementation sums; `scipy_logpdf(p, y)` must agree to `rel` relative (or 1e-300
+    """Builds the table `name`: `terms(p, y)` lists (in mpmath) the additive terms of the
+    log density, grouped as the implementation sums them; `scipy_logpdf(p, y)` must agree to `rel` relative (or 1e-300
     absolute, for values rounding to 0)."""
     rows = []
     for (*p, y) in cases:
