@@ -463,3 +463,116 @@ unary_primitive!(
     /// outside); derivative `1/φ(Φ⁻¹(p)) = √(2π) e^(y²/2)`.
     inv_std_normal_cdf, inv_std_normal_cdf_vjp, InvStdNormalCdf
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check_unary;
+    use crate::testing::distribution_checks::check_reference_table;
+    use crate::testing::Domain;
+
+    #[test]
+    fn reference_values() {
+        check_reference_table("erf", |_, x| erf(x));
+        check_reference_table("erfc", |_, x| erfc(x));
+        check_reference_table("std_normal_cdf", |_, x| std_normal_cdf(x));
+        check_reference_table("std_normal_log_cdf", |_, x| std_normal_log_cdf(x));
+        check_reference_table("inv_std_normal_cdf", |_, p| inv_std_normal_cdf(p));
+    }
+
+    #[test]
+    fn special_values() {
+        assert_eq!(erf(0.0f64), 0.0);
+        assert_eq!(erf(f64::INFINITY), 1.0);
+        assert_eq!(erf(f64::NEG_INFINITY), -1.0);
+        assert_eq!(erfc(f64::INFINITY), 0.0);
+        assert_eq!(erfc(f64::NEG_INFINITY), 2.0);
+        assert_eq!(std_normal_cdf(f64::NEG_INFINITY), 0.0);
+        assert_eq!(std_normal_cdf(f64::INFINITY), 1.0);
+        assert_eq!(std_normal_log_cdf(f64::NEG_INFINITY), f64::NEG_INFINITY);
+        assert_eq!(std_normal_log_cdf(f64::INFINITY), 0.0);
+        assert_eq!(inv_std_normal_cdf(0.0f64), f64::NEG_INFINITY);
+        assert_eq!(inv_std_normal_cdf(1.0f64), f64::INFINITY);
+        assert_eq!(inv_std_normal_cdf(0.5f64), 0.0);
+        for bad in [-0.1, 1.1, f64::NAN] {
+            assert!(inv_std_normal_cdf(bad).is_nan());
+        }
+        for f in [erf::<f64>, erfc, std_normal_cdf, std_normal_log_cdf] {
+            assert!(f(f64::NAN).is_nan());
+        }
+        // the derivative of ln Φ never underflows to 0/0
+        for x in [-30.0, -40.0, -1e5, -1e150, -1e300] {
+            let d = std_normal_log_cdf_vjp(x, std_normal_log_cdf(x), 1.0);
+            assert!(d.is_finite() && (d / -x - 1.0).abs() < 1e-3, "m({x}) = {d}");
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        // Φ(Φ⁻¹(p)) = p relatively, across the whole range, both tails
+        let mut p = 1e-300;
+        while p < 0.5 {
+            let x = inv_std_normal_cdf(p);
+            let back = std_normal_cdf(x);
+            assert!(
+                (back / p - 1.0).abs() < 5e-15 * x.abs().max(1.0),
+                "Φ(Φ⁻¹({p})) = {back}"
+            );
+            let up = inv_std_normal_cdf(1.0 - p);
+            assert_eq!(up, -inv_std_normal_cdf(1.0 - (1.0 - p)));
+            p *= 3.7;
+        }
+        // erf + erfc = 1 and erf is odd
+        for i in 0..200 {
+            let x = -6.0 + 0.0601 * i as f64;
+            assert!((erf(x) + erfc(x) - 1.0).abs() < 4e-16, "{x}");
+            assert_eq!(erf(-x), -erf(x));
+        }
+    }
+
+    #[test]
+    fn unary_rules_match_finite_differences() {
+        for (name, d) in [
+            ("center", Domain::Interval(-2.0, 2.0)),
+            ("upper", Domain::Interval(2.0, 6.0)),
+            ("lower", Domain::Interval(-6.0, -2.0)),
+        ] {
+            check_unary!(&format!("erf {name}"), erf, erf_vjp, d);
+            check_unary!(&format!("erfc {name}"), erfc, erfc_vjp, d);
+        }
+        check_unary!("erfc far tail", erfc, erfc_vjp, Domain::Interval(6.0, 26.0));
+        for (name, d) in [
+            ("center", Domain::Interval(-3.0, 3.0)),
+            ("upper", Domain::Interval(3.0, 8.0)),
+            ("lower", Domain::Interval(-37.0, -3.0)),
+        ] {
+            check_unary!(&format!("Φ {name}"), std_normal_cdf, std_normal_cdf_vjp, d);
+        }
+        for (name, d) in [
+            ("center", Domain::Interval(-3.0, 3.0)),
+            ("upper", Domain::Interval(3.0, 30.0)),
+            ("lower", Domain::Interval(-40.0, -3.0)),
+            ("far lower", Domain::Interval(-1e6, -40.0)),
+        ] {
+            check_unary!(
+                &format!("ln Φ {name}"),
+                std_normal_log_cdf,
+                std_normal_log_cdf_vjp,
+                d
+            );
+        }
+        for (name, d) in [
+            ("center", Domain::Interval(0.03, 0.97)),
+            ("lower", Domain::LogUniform(1e-12, 0.03)),
+            ("far lower", Domain::LogUniform(1e-300, 1e-12)),
+            ("upper", Domain::Interval(0.97, 1.0 - 1e-12)),
+        ] {
+            check_unary!(
+                &format!("Φ⁻¹ {name}"),
+                inv_std_normal_cdf,
+                inv_std_normal_cdf_vjp,
+                d
+            );
+        }
+    }
+}

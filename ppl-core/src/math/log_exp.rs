@@ -263,3 +263,169 @@ binary_primitive!(
     /// partials `∂a = eᵃ/(eᵃ-eᵇ) = -1/expm1(b-a)`, `∂b = -eᵇ/(eᵃ-eᵇ) = -1/expm1(a-b)`.
     log_diff_exp, log_diff_exp_vjp, LogDiffExp
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::distribution_checks::check_reference_table;
+    use crate::testing::{check_function, Domain, GradientFunction};
+    use crate::{check_binary, check_unary};
+    use rand::rngs::StdRng;
+    use rand::Rng;
+
+    #[test]
+    fn reference_values() {
+        check_reference_table("log1p_exp", |_, x| log1p_exp(x));
+        check_reference_table("log1m_exp", |_, x| log1m_exp(x));
+        check_reference_table("log_diff_exp", |p, x| log_diff_exp(p[0], x));
+        check_reference_table("inv_logit", |_, x| inv_logit(x));
+        check_reference_table("log_inv_logit", |_, x| log_inv_logit(x));
+        check_reference_table("log1m_inv_logit", |_, x| log1m_inv_logit(x));
+        check_reference_table("logit", |_, p| logit(p));
+    }
+
+    #[test]
+    fn special_values() {
+        let inf = f64::INFINITY;
+        assert_eq!(log_sum_exp(-inf, -inf), -inf);
+        assert_eq!(log_sum_exp_vjp(-inf, -inf, -inf, 1.0), (0.0, 0.0));
+        assert_eq!(log_sum_exp(inf, 3.0), inf);
+        assert_eq!(log_sum_exp(-inf, 3.0), 3.0);
+        assert_eq!(log_sum_exp_vjp(-inf, 3.0, 3.0, 1.0), (0.0, 1.0));
+        assert!(log_sum_exp(f64::NAN, 3.0).is_nan());
+        assert_eq!(log_sum_exp_slice::<f64>(&[]), -inf);
+        assert_eq!(log_sum_exp_slice(&[-inf, -inf]), -inf);
+        let mut g = [0.0; 2];
+        log_sum_exp_slice_vjp(&[-inf, -inf], -inf, 1.0, &mut g);
+        assert_eq!(g, [0.0, 0.0]);
+        assert_eq!(log_sum_exp_slice(&[1.0, inf]), inf);
+        assert!(log_sum_exp_slice(&[1.0, f64::NAN]).is_nan());
+        assert_eq!(log1m_exp(0.0f64), -inf);
+        assert!(log1m_exp(0.1f64).is_nan());
+        assert_eq!(log1m_exp(-inf), 0.0);
+        assert_eq!(log_diff_exp(2.0f64, 2.0), -inf);
+        assert_eq!(log_diff_exp(2.0f64, -inf), 2.0);
+        assert_eq!(log_diff_exp_vjp(2.0f64, -inf, 2.0, 1.0), (1.0, 0.0));
+        assert!(log_diff_exp(1.0f64, 2.0).is_nan());
+        assert_eq!(logit(0.0f64), -inf);
+        assert_eq!(logit(1.0f64), inf);
+        assert!(logit(1.5f64).is_nan());
+        assert_eq!(inv_logit(inf), 1.0);
+        assert_eq!(inv_logit(-inf), 0.0);
+        assert_eq!(log1p_exp(inf), inf);
+        assert_eq!(log1p_exp(-inf), 0.0);
+        // the derivative of inv_logit keeps relative accuracy in the upper tail
+        let d = inv_logit_vjp(40.0f64, inv_logit(40.0), 1.0);
+        assert!((d / (-40.0f64).exp() - 1.0).abs() < 1e-15, "{d}");
+    }
+
+    #[test]
+    fn unary_rules_match_finite_differences() {
+        for (name, d) in [
+            ("center", Domain::Interval(-5.0, 5.0)),
+            ("upper", Domain::Interval(5.0, 700.0)),
+            ("lower", Domain::Interval(-700.0, -5.0)),
+        ] {
+            check_unary!(&format!("log1p_exp {name}"), log1p_exp, log1p_exp_vjp, d);
+            check_unary!(&format!("inv_logit {name}"), inv_logit, inv_logit_vjp, d);
+            check_unary!(
+                &format!("log_inv_logit {name}"),
+                log_inv_logit,
+                log_inv_logit_vjp,
+                d
+            );
+            check_unary!(
+                &format!("log1m_inv_logit {name}"),
+                log1m_inv_logit,
+                log1m_inv_logit_vjp,
+                d
+            );
+        }
+        for (name, d) in [
+            ("near 0", Domain::Interval(-0.69, -1e-6)),
+            ("switch", Domain::Interval(-2.0, -0.3)),
+            ("lower", Domain::Interval(-700.0, -2.0)),
+        ] {
+            check_unary!(&format!("log1m_exp {name}"), log1m_exp, log1m_exp_vjp, d);
+        }
+        for (name, d) in [
+            ("center", Domain::Interval(0.01, 0.99)),
+            ("lower", Domain::LogUniform(1e-12, 0.01)),
+            ("upper", Domain::Interval(0.99, 1.0 - 1e-9)),
+        ] {
+            check_unary!(&format!("logit {name}"), logit, logit_vjp, d);
+        }
+    }
+
+    #[test]
+    fn binary_rules_match_finite_differences() {
+        let wide = Domain::Interval(-50.0, 50.0);
+        check_binary!("log_sum_exp", log_sum_exp, log_sum_exp_vjp, wide, wide);
+        check_binary!(
+            "log_sum_exp huge",
+            log_sum_exp,
+            log_sum_exp_vjp,
+            Domain::Interval(600.0, 700.0),
+            Domain::Interval(600.0, 700.0)
+        );
+        check_binary!(
+            "log_diff_exp",
+            log_diff_exp,
+            log_diff_exp_vjp,
+            Domain::Interval(10.0, 20.0),
+            Domain::Interval(-20.0, 9.0)
+        );
+        check_binary!(
+            "log_diff_exp close",
+            log_diff_exp,
+            log_diff_exp_vjp,
+            Domain::Interval(1.0, 1.1),
+            Domain::Interval(0.5, 0.95)
+        );
+        check_binary!(
+            "log_diff_exp far",
+            log_diff_exp,
+            log_diff_exp_vjp,
+            Domain::Interval(-600.0, -500.0),
+            Domain::Interval(-800.0, -610.0)
+        );
+    }
+
+    struct LseCheck {
+        n: usize,
+        spread: f64,
+    }
+
+    impl GradientFunction for LseCheck {
+        fn name(&self) -> String {
+            format!("log_sum_exp_slice n={} spread={}", self.n, self.spread)
+        }
+        fn dim(&self) -> usize {
+            self.n
+        }
+        fn sample_point(&self, rng: &mut StdRng) -> Vec<f64> {
+            (0..self.n)
+                .map(|_| rng.random_range(-self.spread..self.spread))
+                .collect()
+        }
+        fn value<S: Scalar>(&self, x: &[S]) -> S {
+            log_sum_exp_slice(x)
+        }
+        fn gradient<S: Scalar>(&self, x: &[S], grad: &mut [S]) -> S {
+            let y = log_sum_exp_slice(x);
+            grad.iter_mut().for_each(|g| *g = S::zero());
+            log_sum_exp_slice_vjp(x, y, S::one(), grad);
+            y
+        }
+    }
+
+    #[test]
+    fn log_sum_exp_slice_matches_finite_differences() {
+        check_function(&LseCheck { n: 1, spread: 3.0 });
+        check_function(&LseCheck { n: 5, spread: 3.0 });
+        check_function(&LseCheck {
+            n: 7,
+            spread: 300.0,
+        });
+    }
+}

@@ -104,3 +104,111 @@ pub fn log_softmax_vjp<S: Scalar>(x: &[S], y: &[S], y_bar: &[S], x_bar: &mut [S]
         *xb += bi - exp(yi) * total;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{check_function, GradientFunction};
+    use rand::rngs::StdRng;
+    use rand::Rng;
+
+    /// `f(x) = Σᵢ wᵢ g(x)ᵢ` for a fixed random `w`, `g` = softmax or log_softmax: its gradient is
+    /// the VJP with `y_bar = w`, so `check_function` tests the VJP along a random cotangent.
+    struct Linear {
+        log: bool,
+        w: Vec<f64>,
+        spread: f64,
+    }
+
+    impl Linear {
+        fn new(log: bool, n: usize, spread: f64) -> Self {
+            let mut rng = crate::testing::rng_for(&format!("softmax weights {log} {n}"));
+            let w = (0..n).map(|_| rng.random_range(-2.0..2.0)).collect();
+            Linear { log, w, spread }
+        }
+        fn forward<S: Scalar>(&self, x: &[S], y: &mut [S]) {
+            if self.log {
+                log_softmax(x, y)
+            } else {
+                softmax(x, y)
+            }
+        }
+    }
+
+    impl GradientFunction for Linear {
+        fn name(&self) -> String {
+            format!(
+                "{} n={} spread={}",
+                if self.log { "log_softmax" } else { "softmax" },
+                self.w.len(),
+                self.spread
+            )
+        }
+        fn dim(&self) -> usize {
+            self.w.len()
+        }
+        fn sample_point(&self, rng: &mut StdRng) -> Vec<f64> {
+            (0..self.w.len())
+                .map(|_| rng.random_range(-self.spread..self.spread))
+                .collect()
+        }
+        fn value<S: Scalar>(&self, x: &[S]) -> S {
+            let mut y = vec![S::zero(); x.len()];
+            self.forward(x, &mut y);
+            y.iter().zip(&self.w).map(|(&yi, &wi)| yi * wi).sum()
+        }
+        fn gradient<S: Scalar>(&self, x: &[S], grad: &mut [S]) -> S {
+            let mut y = vec![S::zero(); x.len()];
+            self.forward(x, &mut y);
+            let y_bar: Vec<S> = self.w.iter().map(|&w| S::cst(w)).collect();
+            grad.iter_mut().for_each(|g| *g = S::zero());
+            if self.log {
+                log_softmax_vjp(x, &y, &y_bar, grad);
+            } else {
+                softmax_vjp(x, &y, &y_bar, grad);
+            }
+            y.iter().zip(&self.w).map(|(&yi, &wi)| yi * wi).sum()
+        }
+    }
+
+    #[test]
+    fn vjps_match_finite_differences() {
+        for log in [false, true] {
+            check_function(&Linear::new(log, 1, 2.0));
+            check_function(&Linear::new(log, 4, 2.0));
+            check_function(&Linear::new(log, 6, 40.0));
+        }
+    }
+
+    #[test]
+    fn values_and_edge_cases() {
+        let x = [1.0, 2.0, 3.0];
+        let mut y = [0.0; 3];
+        softmax(&x, &mut y);
+        let z: f64 = x.iter().map(|v: &f64| v.exp()).sum();
+        for (yi, xi) in y.iter().zip(&x) {
+            assert!((yi - xi.exp() / z).abs() < 1e-16);
+        }
+        log_softmax(&x, &mut y);
+        for (yi, xi) in y.iter().zip(&x) {
+            assert!((yi - (xi - z.ln())).abs() < 1e-15);
+        }
+        // shift invariance with huge entries, no overflow
+        softmax(&[1000.0, 1000.0], &mut y[..2]);
+        assert_eq!(&y[..2], &[0.5, 0.5]);
+        // all -∞: the limit of equal entries
+        let ninf = f64::NEG_INFINITY;
+        softmax(&[ninf, ninf], &mut y[..2]);
+        assert_eq!(&y[..2], &[0.5, 0.5]);
+        log_softmax(&[ninf, ninf], &mut y[..2]);
+        assert_eq!(&y[..2], &[-(2f64.ln()), -(2f64.ln())]);
+        // a -∞ entry among finite ones
+        softmax(&[ninf, 0.0], &mut y[..2]);
+        assert_eq!(&y[..2], &[0.0, 1.0]);
+        log_softmax(&[ninf, 0.0], &mut y[..2]);
+        assert_eq!(&y[..2], &[ninf, 0.0]);
+        // empty
+        softmax::<f64>(&[], &mut []);
+        log_softmax::<f64>(&[], &mut []);
+    }
+}
