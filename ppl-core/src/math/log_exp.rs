@@ -49,7 +49,7 @@
 
 use crate::ad::rules::{BinaryRule, UnaryRule};
 use crate::ad::Scalar;
-use crate::math::elementary::{exp, exp_m1, ln};
+use crate::math::elementary::{exp, exp_m1, ln_1p};
 use crate::{binary_primitive, unary_primitive};
 use std::f64::consts::LN_2;
 
@@ -87,26 +87,47 @@ binary_primitive!(
     log_sum_exp, log_sum_exp_vjp, LogSumExp
 );
 
-/// `ln Σᵢ e^(xᵢ)` without overflow: `m + ln Σ e^(xᵢ - m)`, `m = max xᵢ`.
+/// Index of the largest entry (first of ties) and its value; `None` if `x` is empty, its
+/// maximum is not finite, or an entry is NaN — then the returned `f64` is the result of
+/// `log_sum_exp_slice` (`-∞`, `+∞` or NaN).
+pub(crate) fn argmax_finite<S: Scalar>(x: &[S]) -> Result<usize, f64> {
+    let mut best: Option<(usize, f64)> = None;
+    for (i, xi) in x.iter().enumerate() {
+        let v = xi.value();
+        if v.is_nan() {
+            return Err(f64::NAN);
+        }
+        if best.is_none_or(|(_, m)| v > m) {
+            best = Some((i, v));
+        }
+    }
+    match best {
+        Some((i, m)) if m.is_finite() => Ok(i),
+        Some((_, m)) => Err(m),
+        None => Err(f64::NEG_INFINITY),
+    }
+}
+
+/// `Σ_{j≠k} e^(xⱼ - xₖ)` for the index `k` of the maximum.
+pub(crate) fn sum_exp_others<S: Scalar>(x: &[S], k: usize) -> S {
+    let xk = x[k];
+    x.iter()
+        .enumerate()
+        .filter(|&(j, _)| j != k)
+        .map(|(_, &xj)| exp(xj - xk))
+        .sum()
+}
+
+/// `ln Σᵢ e^(xᵢ)` without overflow: `xₖ + ln1p(Σ_{j≠k} e^(xⱼ - xₖ))`, `xₖ = max x` (the
+/// `ln1p` keeps full accuracy when one entry dominates, also for the tangent on `Dual`).
 ///
 /// `-∞` for the empty slice and when every entry is `-∞`; `+∞` if an entry is `+∞`; NaN
 /// if an entry is NaN. Derivative: `∂y/∂xᵢ = e^(xᵢ - y) = softmax(x)ᵢ`.
 pub fn log_sum_exp_slice<S: Scalar>(x: &[S]) -> S {
-    let mut m = f64::NEG_INFINITY;
-    for xi in x {
-        let v = xi.value();
-        if v.is_nan() {
-            return S::cst(f64::NAN);
-        }
-        if v > m {
-            m = v;
-        }
+    match argmax_finite(x) {
+        Ok(k) => x[k] + ln_1p(sum_exp_others(x, k)),
+        Err(v) => S::cst(v),
     }
-    if m.is_infinite() {
-        return S::cst(m);
-    }
-    let s: S = x.iter().map(|&xi| exp(xi - m)).sum();
-    ln(s) + m
 }
 
 /// Reverse rule of [`log_sum_exp_slice`]: `x_bar[i] += y_bar · e^(xᵢ - y)`.
