@@ -40,7 +40,8 @@
 //! assert!((log1p_exp(-800.0f64)).abs() < 1e-300);
 //! assert!((log_sum_exp(1000.0f64, 1000.0) - (1000.0 + 2f64.ln())).abs() < 1e-12);
 //! assert!((log1m_exp(-1e-20f64) - (1e-20f64).ln()).abs() < 1e-13);
-//! assert!((logit(inv_logit(3.0f64)) - 3.0).abs() < 1e-15);
+//! assert!((logit(0.75f64) - 3f64.ln()).abs() < 1e-15);
+//! assert!((inv_logit(3f64.ln()) - 0.75).abs() < 1e-15);
 //! assert_eq!(log_inv_logit(-800.0f64), -800.0);
 //! // d/dx log1p_exp(x) = inv_logit(x)
 //! let y = log1p_exp(Dual::new(0.0, 1.0));

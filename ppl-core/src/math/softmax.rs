@@ -24,12 +24,14 @@
 //!
 //! ```
 //! use ppl_core::math::{log_softmax, softmax};
-//! let x = [1.0, 2.0, 1000.0];
+//! let x = [1.0, 2.0, 1000.0]; // no overflow
 //! let mut y = [0.0; 3];
 //! softmax(&x, &mut y);
-//! assert!((y[2] - 1.0).abs() < 1e-15 && y[0] > 0.0);
+//! assert_eq!(y, [0.0, 0.0, 1.0]); // e^(-998) underflows
 //! log_softmax(&x, &mut y);
-//! assert!((y[1] - (2.0 - 1000.0)).abs() < 1e-12);
+//! assert_eq!(y, [1.0 - 1000.0, 2.0 - 1000.0, 0.0]);
+//! softmax(&[0.0, 3f64.ln()], &mut y[..2]);
+//! assert!((y[0] - 0.25).abs() < 1e-16 && (y[1] - 0.75).abs() < 1e-16);
 //! ```
 
 use crate::ad::Scalar;
