@@ -56,8 +56,9 @@ def coefficient_tables():
         ("ERFCX_HALF_1", "erfcx(x) = exp(x²) erfc(x) on [1/2, 1]", chebyshev(erfcx, M(1) / 2, 1)),
         ("ERFCX_1_2", "erfcx(x) on [1, 2]", chebyshev(erfcx, 1, 2)),
         ("ERFCX_2_4", "erfcx(x) on [2, 4]", chebyshev(erfcx, 2, 4)),
-        ("ERFCX_TAIL", "x √π erfcx(x) on u = 1/x² ∈ [0, 1/16] (x ≥ 4)",
-         chebyshev(lambda u: erfcx(1 / mp.sqrt(u)) * mp.sqrt(mp.pi / u) if u > 0 else M(1), 0, M(1) / 16)),
+        ("ERFCX_TAIL", "h(u) = (1 - x √π erfcx(x)) / u on u = 1/x² ∈ [0, 1/16] (x ≥ 4)",
+         chebyshev(lambda u: (1 - erfcx(1 / mp.sqrt(u)) * mp.sqrt(mp.pi / u)) / u if u > 0 else M(1) / 2,
+                   0, M(1) / 16)),
     ]
 
 
