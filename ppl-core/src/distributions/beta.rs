@@ -174,10 +174,18 @@ mod tests {
                 Domain::LogUniform(0.05, 50.0),
             ],
         );
-        // Both shapes large (the Stirling branch).
+        // Both shapes large (the Stirling branch): anywhere, and near the mode (the series
+        // branch of the deviances).
         check_continuous_gradients::<Family>(
             Domain::Interval(0.2, 0.8),
             &[Domain::LogUniform(10.0, 1e3), Domain::LogUniform(10.0, 1e3)],
+        );
+        check_continuous_gradients::<Family>(
+            Domain::Interval(0.4, 0.6),
+            &[
+                Domain::Interval(100.0, 200.0),
+                Domain::Interval(100.0, 200.0),
+            ],
         );
     }
 

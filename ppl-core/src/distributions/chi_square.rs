@@ -117,10 +117,15 @@ mod tests {
             Domain::LogUniform(0.05, 50.0),
             &[Domain::LogUniform(0.05, 50.0)],
         );
-        // Many degrees of freedom (the Stirling branch), values near the mean ν.
+        // Many degrees of freedom (the Stirling branch): values near the mean ν (the
+        // series branch of the deviance) and far from it.
         check_continuous_gradients::<Family>(
             Domain::Interval(900.0, 1100.0),
             &[Domain::Interval(900.0, 1100.0)],
+        );
+        check_continuous_gradients::<Family>(
+            Domain::LogUniform(0.1, 1e3),
+            &[Domain::LogUniform(20.0, 1e4)],
         );
     }
 

@@ -292,10 +292,18 @@ mod tests {
                 Domain::LogUniform(0.05, 50.0),
             ],
         );
-        // Large shapes (the Stirling branch), values near the mode α/β = 1.
+        // Large shapes (the Stirling branch): βy far from α (the direct deviance) ...
         check_continuous_gradients::<Family>(
             Domain::Interval(0.8, 1.25),
             &[Domain::LogUniform(10.0, 1e4), Domain::Interval(0.8, 1.25)],
+        );
+        // ... and βy/α in (0.4, 2.5), mostly the series branch of the deviance.
+        check_continuous_gradients::<Family>(
+            Domain::Interval(0.8, 1.25),
+            &[
+                Domain::Interval(100.0, 200.0),
+                Domain::Interval(100.0, 200.0),
+            ],
         );
     }
 
