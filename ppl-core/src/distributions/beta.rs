@@ -43,7 +43,7 @@ use rand_distr::Distribution as _;
 ///
 /// # Errors
 ///
-/// Drawing with an invalid parameter is an [`Error::InvalidParameter`](crate::Error::InvalidParameter).
+/// Drawing with an invalid parameter is an [`Error::InvalidParameter`].
 ///
 /// # Examples
 ///

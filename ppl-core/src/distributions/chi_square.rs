@@ -28,7 +28,7 @@ use rand_distr::Distribution as _;
 ///
 /// # Errors
 ///
-/// Drawing with an invalid `nu` is an [`Error::InvalidParameter`](crate::Error::InvalidParameter).
+/// Drawing with an invalid `nu` is an [`Error::InvalidParameter`].
 ///
 /// # Examples
 ///

@@ -43,8 +43,8 @@ use rand_distr::{Distribution as _, Open01};
 ///
 /// # Errors
 ///
-/// Drawing with an invalid `αᵢ` is an [`Error::InvalidParameter`](crate::Error::InvalidParameter);
-/// with an empty `alpha`, an [`Error::DimensionMismatch`](crate::Error::DimensionMismatch).
+/// Drawing with an invalid `αᵢ` is an [`Error::InvalidParameter`];
+/// with an empty `alpha`, an [`Error::DimensionMismatch`].
 ///
 /// # Examples
 ///

@@ -184,7 +184,7 @@ pub(crate) fn pos<S: Scalar>(x: S) -> bool {
 ///
 /// # Errors
 ///
-/// Drawing with an invalid parameter is an [`Error::InvalidParameter`](crate::Error::InvalidParameter).
+/// Drawing with an invalid parameter is an [`Error::InvalidParameter`].
 ///
 /// # Examples
 ///

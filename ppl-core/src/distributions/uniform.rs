@@ -29,7 +29,7 @@ use rand_distr::{Distribution as _, Open01};
 ///
 /// # Errors
 ///
-/// Drawing with invalid bounds is an [`Error::InvalidParameter`](crate::Error::InvalidParameter).
+/// Drawing with invalid bounds is an [`Error::InvalidParameter`].
 ///
 /// # Examples
 ///
