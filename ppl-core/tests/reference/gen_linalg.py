@@ -100,5 +100,105 @@ L = np.diag([1e-2, 1.0, 10.0, 1e2]) @ random_cholesky(4)
 mvn.append(mvn_case(L @ rng.standard_normal(4), np.zeros(4), L, scipy_rel=1e-6))
 
 
-tables = {"multi_normal_cholesky": mvn}
+# ---------------------------------------------------------------- lkj_corr_cholesky
+
+def lkj_log_c_terms(K, eta):
+    """The K-1 terms of ln c_K(η), from the LKJ (2009) / Stan functions reference
+    product formula (each term is one factor's logarithm)."""
+    eta = mp.mpf(eta)
+    out = []
+    for k in range(1, K):
+        b = eta + mp.mpf(K - k - 1) / 2
+        out.append((K - k) * ((2 * eta - 2 + K - k) * mp.log(2) + mp.log(mp.beta(b, b))))
+    return out
+
+
+def lkj_log_c(K, eta):
+    return mp.fsum(lkj_log_c_terms(K, eta))
+
+
+def lkj_log_c_scale(K, eta):
+    """Σ |terms| in the form the library evaluates, Σ_m m·ln B(η + (m-1)/2, ½): the size
+    of what may cancel (terms change sign as the arguments grow)."""
+    eta = mp.mpf(eta)
+    return mp.fsum(abs(m * mp.log(mp.beta(eta + mp.mpf(m - 1) / 2, mp.mpf(1) / 2)))
+                   for m in range(1, K))
+
+
+def integrate_c(K, eta):
+    """∫ det(Ω)^(η-1) dΩ over the K × K correlation matrices, numerically (K = 2, 3)."""
+    if K == 2:
+        v, _ = integrate.quad(lambda r: (1 - r * r) ** (eta - 1), -1, 1, epsabs=0, epsrel=1e-13)
+        return v
+
+    def det(r23, r13, r12):
+        return 1 - r12 ** 2 - r13 ** 2 - r23 ** 2 + 2 * r12 * r13 * r23
+
+    def f(r23, r13, r12):
+        return max(det(r23, r13, r12), 0.0) ** (eta - 1)
+
+    def lo(r12, r13):
+        return r12 * r13 - math.sqrt((1 - r12 ** 2) * (1 - r13 ** 2))
+
+    def hi(r12, r13):
+        return r12 * r13 + math.sqrt((1 - r12 ** 2) * (1 - r13 ** 2))
+
+    v, _ = integrate.tplquad(f, -1, 1, -1, 1, lo, hi, epsabs=0, epsrel=1e-10)
+    return v
+
+
+for K, eta in [(2, 0.5), (2, 1.0), (2, 2.5), (2, 30.0), (3, 1.0), (3, 1.5), (3, 4.0)]:
+    numeric = integrate_c(K, eta)
+    exact = float(mp.exp(lkj_log_c(K, eta)))
+    tol = 1e-11 if K == 2 else 1e-7
+    assert abs(numeric - exact) <= tol * exact, (K, eta, numeric, exact)
+assert abs(float(lkj_log_c(3, 1.0)) - math.log(math.pi ** 2 / 2)) < 1e-15
+
+
+def lkj_case(L, eta):
+    K = L.shape[0]
+    parts = [(K - i + 2 * mp.mpf(eta) - 2) * mp.log(mp.mpf(L[i - 1, i - 1]))
+             for i in range(2, K + 1)]   # 1-based rows
+    log_c = lkj_log_c(K, eta)
+    value = mp.fsum(parts) - log_c
+    scale = mp.fsum(abs(p) for p in parts) + lkj_log_c_scale(K, eta)
+    c = {"K": K, "eta": num(eta), "L": [num(v) for v in L.reshape(-1)], "value": num(float(value))}
+    if scale > abs(value):
+        c["scale"] = num(float(scale))
+    return c
+
+
+def random_corr_cholesky(K, spread=1.0):
+    """Cholesky factor of a random correlation matrix (rows of L normalised to 1)."""
+    A = rng.standard_normal((K, K)) * spread + np.eye(K)
+    omega = A @ A.T
+    d = np.sqrt(np.diag(omega))
+    omega = omega / np.outer(d, d)
+    L = np.linalg.cholesky(omega)
+    return L / np.linalg.norm(L, axis=1)[:, None]
+
+
+lkj = []
+for K in [1, 2, 3, 4, 5, 8]:
+    for eta in [0.1, 0.5, 1.0, 2.5, 10.0, 1e3]:
+        lkj.append(lkj_case(random_corr_cholesky(K), eta))
+# nearly singular correlation matrices (small trailing diagonal entries)
+for K, eta in [(3, 0.3), (3, 50.0), (6, 2.0)]:
+    lkj.append(lkj_case(random_corr_cholesky(K, spread=30.0), eta))
+# the identity
+lkj.append(lkj_case(np.eye(4), 3.0))
+lkj.append(lkj_case(np.eye(10), 1e4))
+
+normalizers = []
+for K in [2, 3, 5, 10, 50]:
+    for eta in [1e-3, 0.5, 1.0, 7.5, 1e2, 1e5]:
+        v = lkj_log_c(K, eta)
+        c = {"K": K, "eta": num(eta), "value": num(float(v))}
+        scale = lkj_log_c_scale(K, eta)
+        if scale > abs(v):
+            c["scale"] = num(float(scale))
+        normalizers.append(c)
+
+tables = {"multi_normal_cholesky": mvn, "lkj_corr_cholesky": lkj,
+          "lkj_log_normalizer": normalizers}
 write("linalg", tables)
