@@ -269,6 +269,30 @@ mod tests {
         assert!((lj - lj_ref).abs() < 1e-13, "{lj} vs {lj_ref}");
     }
 
+    /// Reference values from mpmath at 50 digits of Stan's construction where `tanh x` rounds
+    /// to ±1 in double precision: the diagonal stays positive and accurate in log space.
+    #[test]
+    fn corr_cholesky_matches_high_precision_references() {
+        let mut w = [0.0; 9];
+        let lj = CorrCholeskyTransform { k: 3 }.constrain(&[20.0, -3.0, 18.0], &mut w);
+        let w_ref = [
+            1.0,
+            0.0,
+            0.0,
+            0.999_999_999_999_999_991_5,
+            4.122_307_244_877_115_638_4e-9,
+            0.0,
+            -0.995_054_753_686_730_451_33,
+            0.099_327_927_419_433_161_75,
+            3.025_524_645_364_507_003_8e-9,
+        ];
+        for (a, b) in w.iter().zip(&w_ref) {
+            assert!((a - b).abs() <= 1e-14 * b.abs(), "{w:?}");
+        }
+        let lj_ref = -80.155_396_791_493_574_655;
+        assert!((lj - lj_ref).abs() <= 1e-14 * lj_ref.abs(), "{lj}");
+    }
+
     #[test]
     fn corr_cholesky_rejects_invalid_factors() {
         let t = CorrCholeskyTransform { k: 2 };

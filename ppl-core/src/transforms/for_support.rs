@@ -483,6 +483,13 @@ mod tests {
     }
 
     #[test]
+    fn identity_passes_the_transform_checks() {
+        check_scalar_transform::<Identity>(&[], Domain::Interval(-50.0, 50.0));
+        check_scalar_extremes::<Identity>(&[], &EXTREME_U);
+        assert!(Identity.unconstrain(f64::NEG_INFINITY).is_err());
+    }
+
+    #[test]
     fn scalar_supports_map_to_their_transforms() {
         let x = 0.3;
         let cases: [(Support<f64>, (f64, f64)); 9] = [

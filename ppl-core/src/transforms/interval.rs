@@ -203,6 +203,47 @@ mod tests {
         assert!((t.unconstrain(y).unwrap() - 30.0).abs() < 1e-2);
     }
 
+    /// Reference values from mpmath at 50 digits of Stan's formula
+    /// (`y = lo + (hi-lo) σ(u)`, `ln J = ln(hi-lo) + ln σ(u) + ln σ(-u)`), `(lo, hi) = (-2, 5)`.
+    #[test]
+    fn interval_matches_high_precision_references() {
+        let t = IntervalTransform::new(-2.0, 5.0);
+        for (u, y_ref, lj_ref) in [
+            (
+                35.0,
+                4.999_999_999_999_995_586_4,
+                -33.054_089_850_944_687_956,
+            ),
+            (
+                -35.0,
+                -1.999_999_999_999_995_586_4,
+                -33.054_089_850_944_687_956,
+            ),
+            (
+                0.5,
+                2.357_215_318_412_981_952_5,
+                0.497_756_180_695_099_943_36,
+            ),
+        ] {
+            let (y, lj) = t.constrain(u);
+            // y within one ulp of the bound's magnitude; ln J to 1e-15 relative
+            assert!(
+                (y - y_ref).abs() <= 5.0 * f64::EPSILON,
+                "y({u}) = {y} vs {y_ref}"
+            );
+            assert!(
+                (lj - lj_ref).abs() <= 1e-15 * lj_ref.abs().max(1.0),
+                "{lj} vs {lj_ref}"
+            );
+        }
+        // the distance to the upper bound at u = 35 is resolved (4.41e-15 exactly)
+        let gap = 5.0 - t.constrain(35.0).0;
+        assert!(
+            (gap - 4.413_581_732_102_889_787_1e-15).abs() <= 4.5e-16,
+            "{gap}"
+        );
+    }
+
     #[test]
     fn interval_rejects_values_outside_and_empty_supports() {
         let t = IntervalTransform::new(0.0, 2.0);

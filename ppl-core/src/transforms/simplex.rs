@@ -223,6 +223,25 @@ mod tests {
         assert!((lj - lj_ref).abs() < 1e-13);
     }
 
+    /// Reference values from mpmath at 50 digits of Stan's definition at an extreme point,
+    /// where the subtractive stick `1 - Σ y` would lose every digit of the small entries.
+    #[test]
+    fn simplex_matches_high_precision_references() {
+        let mut y = [0.0; 4];
+        let lj = StickBreaking { k: 4 }.constrain(&[25.0, -20.0, 3.0], &mut y);
+        let y_ref = [
+            0.999_999_999_958_336_168_41,
+            4.293_777_866_220_127_327_1e-20,
+            3.968_788_795_902_624_445_9e-11,
+            1.975_943_591_192_163_799_8e-12,
+        ];
+        for (a, b) in y.iter().zip(&y_ref) {
+            assert!((a - b).abs() <= 1e-14 * b, "{y:?}");
+        }
+        let lj_ref = -95.494_485_020_961_486_111;
+        assert!((lj - lj_ref).abs() <= 1e-14 * lj_ref.abs(), "{lj}");
+    }
+
     #[test]
     fn simplex_rejects_non_simplices() {
         let t = StickBreaking { k: 3 };
