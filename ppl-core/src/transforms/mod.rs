@@ -21,3 +21,4 @@ pub use ordered::*;
 pub use simplex::*;
 pub use support::Support;
 pub use transform::{ScalarTransform, VectorTransform};
+pub use upper_bound::*;
