@@ -68,6 +68,7 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !diag.is_empty() {
         return fallback(&func, diag);
     }
+    dump_if_asked(&func.sig.ident, &out);
     out
 }
 
@@ -83,5 +84,14 @@ fn fallback(func: &syn::ItemFn, diag: Diagnostics) -> TokenStream {
     quote! {
         #errors
         #vis struct #name;
+    }
+}
+
+/// Development aid: with `PPL_DUMP_DIR` set at compile time, writes each expansion to
+/// `$PPL_DUMP_DIR/<model>.rs` (format it with rustfmt to read it).
+fn dump_if_asked(name: &syn::Ident, out: &TokenStream) {
+    if let Ok(dir) = std::env::var("PPL_DUMP_DIR") {
+        let path = std::path::Path::new(&dir).join(format!("{name}.rs"));
+        let _ = std::fs::write(path, out.to_string());
     }
 }

@@ -13,14 +13,14 @@ use crate::error::{Error, Result};
 /// An argument that broadcasts: a scalar, or a slice of per-element values.
 pub trait Arg<S: Scalar>: Copy {
     /// `None` for a scalar; the length for a slice.
-    fn len(&self) -> Option<usize>;
+    fn arg_len(&self) -> Option<usize>;
     /// The value at element `i` (a scalar returns itself).
     fn at(&self, i: usize) -> S;
 }
 
 impl<S: Scalar> Arg<S> for S {
     #[inline(always)]
-    fn len(&self) -> Option<usize> {
+    fn arg_len(&self) -> Option<usize> {
         None
     }
     #[inline(always)]
@@ -31,7 +31,7 @@ impl<S: Scalar> Arg<S> for S {
 
 impl<S: Scalar> Arg<S> for &[S] {
     #[inline(always)]
-    fn len(&self) -> Option<usize> {
+    fn arg_len(&self) -> Option<usize> {
         Some(<[S]>::len(self))
     }
     #[inline(always)]
@@ -46,7 +46,7 @@ pub struct Data<'a>(pub &'a [f64]);
 
 impl<S: Scalar> Arg<S> for Data<'_> {
     #[inline(always)]
-    fn len(&self) -> Option<usize> {
+    fn arg_len(&self) -> Option<usize> {
         Some(self.0.len())
     }
     #[inline(always)]
@@ -58,14 +58,14 @@ impl<S: Scalar> Arg<S> for Data<'_> {
 /// An integer argument that broadcasts (counts, indicators, categories).
 pub trait IntArg: Copy {
     /// `None` for a scalar; the length for a slice.
-    fn len(&self) -> Option<usize>;
+    fn arg_len(&self) -> Option<usize>;
     /// The value at element `i`.
     fn at(&self, i: usize) -> i64;
 }
 
 impl IntArg for i64 {
     #[inline(always)]
-    fn len(&self) -> Option<usize> {
+    fn arg_len(&self) -> Option<usize> {
         None
     }
     #[inline(always)]
@@ -75,7 +75,7 @@ impl IntArg for i64 {
 }
 impl IntArg for &[i64] {
     #[inline(always)]
-    fn len(&self) -> Option<usize> {
+    fn arg_len(&self) -> Option<usize> {
         Some(<[i64]>::len(self))
     }
     #[inline(always)]
@@ -85,7 +85,7 @@ impl IntArg for &[i64] {
 }
 impl IntArg for &[usize] {
     #[inline(always)]
-    fn len(&self) -> Option<usize> {
+    fn arg_len(&self) -> Option<usize> {
         Some(<[usize]>::len(self))
     }
     #[inline(always)]
@@ -147,7 +147,7 @@ macro_rules! impl_broadcast {
             type Element = $ty<$($crate::impl_params!(@s $A S)),+>;
             fn param_lens(&self) -> Vec<(&'static str, Option<usize>)> {
                 let $ty($($p),+) = *self;
-                vec![$((stringify!($p), $p.len())),+]
+                vec![$((stringify!($p), $p.arg_len())),+]
             }
             #[inline(always)]
             fn element(&self, i: usize) -> Self::Element {
@@ -204,7 +204,7 @@ where
     Y: Arg<S>,
 {
     let mut lens = dist.param_lens();
-    lens.insert(0, ("value", y.len()));
+    lens.insert(0, ("value", y.arg_len()));
     let n = broadcast_len(<B::Element as crate::distributions::Params<S>>::NAME, &lens)?;
     let mut total = S::zero();
     for i in 0..n {
@@ -231,7 +231,7 @@ where
     PB: AdjointSinks<S, B::Element>,
 {
     let mut lens = dist.param_lens();
-    lens.insert(0, ("value", y.len()));
+    lens.insert(0, ("value", y.arg_len()));
     let n = broadcast_len(<B::Element as crate::distributions::Params<S>>::NAME, &lens)?;
     let mut total = S::zero();
     let mut scaled = [S::zero(); 8];
@@ -253,7 +253,7 @@ where
     K: IntArg,
 {
     let mut lens = dist.param_lens();
-    lens.insert(0, ("value", k.len()));
+    lens.insert(0, ("value", k.arg_len()));
     let n = broadcast_len(<B::Element as crate::distributions::Params<S>>::NAME, &lens)?;
     let mut total = S::zero();
     for i in 0..n {
@@ -272,7 +272,7 @@ where
     PB: AdjointSinks<S, B::Element>,
 {
     let mut lens = dist.param_lens();
-    lens.insert(0, ("value", k.len()));
+    lens.insert(0, ("value", k.arg_len()));
     let n = broadcast_len(<B::Element as crate::distributions::Params<S>>::NAME, &lens)?;
     let mut total = S::zero();
     let mut scaled = [S::zero(); 8];
