@@ -31,3 +31,147 @@ fn eight_schools_gradients() {
     assert_eq!(names.len(), 18);
     check_gradients(&m).unwrap();
 }
+
+/// `exp(sin(2πx/3))` as a factor.
+#[model]
+fn exp_sin(scale: f64) {
+    let x = sample("x", Normal(0.0, 3.0));
+    factor((2.0 * std::f64::consts::PI * x / 3.0).sin().exp() * scale);
+}
+
+/// A branch on a parameter: the derivative is that of the branch taken.
+#[model]
+fn piecewise(c: f64) {
+    let x = sample("x", Normal(2.0, 2.0));
+    let y = if x > c { x * x } else { x * x * x };
+    factor(y * 0.1);
+}
+
+/// The quadratic map `x² + 3x + 4` applied six times in a loop (loop-carried state).
+#[model]
+fn quadratic_map(n: usize) {
+    let x = sample("x", Normal(0.0, 0.3));
+    let mut z = x;
+    for _ in 0..n {
+        z = z * z + 3.0 * z + 4.0;
+    }
+    // z > 0 always (the map has no real root); ln keeps the factor moderate.
+    factor(z.ln() * 0.1);
+}
+
+/// GARCH(1,1) with `beta1` in `(0, 1 - alpha1)`: a recursion and a parameter-dependent bound.
+#[model]
+fn garch11(y: &[f64], sigma1: f64) {
+    let mu = sample("mu", Normal(0.0, 10.0));
+    let alpha0 = sample("alpha0", HalfNormal(1.0));
+    let alpha1 = sample("alpha1", Uniform(0.0, 1.0));
+    let beta1 = sample("beta1", Uniform(0.0, 1.0 - alpha1));
+    let mut sigma = sigma1;
+    observe("y0", Normal(mu, sigma), y[0]);
+    for t in 1..y.len() {
+        sigma = (alpha0 + alpha1 * (y[t - 1] - mu).powi(2) + beta1 * sigma * sigma).sqrt();
+        observe("y", Normal(mu, sigma), y[t]);
+    }
+}
+
+/// AR(K) with the K lags in a nested loop.
+#[model]
+fn ar_k(y: &[f64], k: usize) {
+    let alpha = sample("alpha", Normal(0.0, 1.0));
+    let beta = sample("beta", Normal(0.0, 0.5).iid(k));
+    let sigma = sample("sigma", HalfCauchy(2.5));
+    for t in k..y.len() {
+        let mut mu = alpha;
+        for j in 0..k {
+            mu += beta[j] * y[t - j - 1];
+        }
+        observe("y", Normal(mu, sigma), y[t]);
+    }
+}
+
+/// Marketing mix: per-channel geometric adstock (a recursion) and Hill saturation,
+/// accumulated into a local vector element by element.
+#[model]
+fn mmm(x: &[Vec<f64>], y: &[f64], channels: usize) {
+    let decay = sample("decay", Beta(2.0, 2.0).iid(channels));
+    let lambda = sample("lambda", LogNormal(0.0, 1.0).iid(channels));
+    let beta = sample("beta", HalfNormal(2.0).iid(channels));
+    let intercept = sample("intercept", Normal(0.0, 5.0));
+    let sigma = sample("sigma", HalfNormal(1.0));
+    let mut mu = vec![0.0; y.len()];
+    for t in 0..y.len() {
+        mu[t] = intercept;
+    }
+    for c in 0..channels {
+        let mut a = 0.0;
+        for t in 0..y.len() {
+            a = x[t][c] + decay[c] * a;
+            mu[t] += beta[c] * a / (a + lambda[c]);
+        }
+    }
+    for t in 0..y.len() {
+        observe("y", Normal(mu[t], sigma), y[t]);
+    }
+}
+
+/// A Newton iteration in a `while` loop whose trip count depends on the parameter:
+/// solves `z³ + z = a` and observes `z`.
+#[model]
+fn newton(obs: f64) {
+    let a = sample("a", Normal(1.0, 1.0));
+    let mut z = a * 0.5;
+    let mut step = 1.0;
+    while step.abs() > 1e-12 {
+        step = (z * z * z + z - a) / (3.0 * z * z + 1.0);
+        z = z - step;
+    }
+    observe("obs", Normal(z, 0.5), obs);
+}
+
+#[test]
+fn small_models_gradients() {
+    check_gradients(&ExpSin::new(1.0).unwrap()).unwrap();
+    check_gradients(&QuadraticMap::new(6).unwrap()).unwrap();
+    check_gradients(&Newton::new(0.7).unwrap()).unwrap();
+}
+
+#[test]
+fn branch_on_a_parameter_uses_the_branch_taken_on_both_sides() {
+    let m = Piecewise::new(2.0).unwrap();
+    for x in [1.0, 3.0] {
+        let (mut g, mut ws) = (vec![0.0], ppl::Workspace::new());
+        // x is unconstrained (Real support): log p = prior + 0.1·branch(x).
+        m.log_density_gradient_in(&[x], &mut g, &mut ws).unwrap();
+        let branch = if x > 2.0 { 2.0 * x } else { 3.0 * x * x };
+        let prior = -(x - 2.0) / 4.0;
+        assert!((g[0] - (prior + 0.1 * branch)).abs() < 1e-12, "x = {x}: {}", g[0]);
+    }
+    check_gradients(&m).unwrap();
+}
+
+fn series(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 2.0
+        })
+        .collect()
+}
+
+#[test]
+fn time_series_models_gradients() {
+    let y = series(60, 1);
+    check_gradients(&Garch11::new(&y, 1.0).unwrap()).unwrap();
+    check_gradients(&ArK::new(&y, 3).unwrap()).unwrap();
+}
+
+#[test]
+fn marketing_mix_gradients() {
+    let t = 30;
+    let x: Vec<Vec<f64>> = (0..t).map(|i| series(3, 10 + i as u64).iter().map(|v| v.abs() * 2.0).collect()).collect();
+    let y: Vec<f64> = series(t, 99).iter().map(|v| 2.0 + v).collect();
+    let m = Mmm::new(&x, &y, 3).unwrap();
+    assert_eq!(m.dim(), 11);
+    check_gradients(&m).unwrap();
+}
