@@ -175,3 +175,120 @@ fn marketing_mix_gradients() {
     assert_eq!(m.dim(), 11);
     check_gradients(&m).unwrap();
 }
+
+/// 50-dimensional standard normal.
+#[model]
+fn gauss(d: usize) {
+    let x = sample("x", Normal(0.0, 1.0).iid(d));
+    factor(0.0 * x[0]);
+}
+
+/// Linear regression through `m = tan(theta)`, `b = b_perp / cos(theta)`.
+#[model]
+fn linreg_tan(x: &[f64], y: &[f64], yerr: &[f64]) {
+    let theta = sample("theta", Uniform(-std::f64::consts::FRAC_PI_2, std::f64::consts::FRAC_PI_2));
+    let b_perp = sample("b_perp", Normal(0.0, 1.0));
+    let m = theta.tan();
+    let b = b_perp / theta.cos();
+    deterministic("m", m);
+    deterministic("b", b);
+    for (i, xi) in x.iter().enumerate() {
+        observe("y", Normal(m * xi + b, yerr[i]), y[i]);
+    }
+}
+
+/// Logistic regression with a data matrix.
+#[model]
+fn logistic(x: &[Vec<f64>], y: &[i64]) {
+    let alpha = sample("alpha", Normal(0.0, 2.5));
+    let beta = sample("beta", Normal(0.0, 1.0).iid(x[0].len()));
+    for n in 0..y.len() {
+        let mut eta = alpha;
+        for d in 0..beta.len() {
+            eta += x[n][d] * beta[d];
+        }
+        observe("y", BernoulliLogit(eta), y[n]);
+    }
+}
+
+/// Hierarchical regression with group indices (non-centred).
+#[model]
+fn hierarchical(g: &[usize], x: &[f64], y: &[f64], groups: usize) {
+    let mu_a = sample("mu_a", Normal(0.0, 10.0));
+    let sigma_a = sample("sigma_a", HalfNormal(1.0));
+    let a_raw = sample("a_raw", Normal(0.0, 1.0).iid(groups));
+    let b = sample("b", Normal(0.0, 10.0));
+    let sigma_y = sample("sigma_y", HalfNormal(1.0));
+    for n in 0..y.len() {
+        let mu = mu_a + sigma_a * a_raw[g[n]] + b * x[n];
+        observe("y", Normal(mu, sigma_y), y[n]);
+    }
+}
+
+/// The pyhf-style counting model, with the Poisson likelihood written as a Stan function.
+#[model]
+fn poisson_counting(n: i64, s: f64, b: f64, tau: f64, aux: f64) {
+    let mu = sample("mu", Uniform(0.0, 10.0));
+    let gamma = sample("gamma", Gamma(aux + 1.0, tau));
+    factor(poisson_lpmf(n, mu * s + gamma * b));
+}
+
+/// Constructs: Flat supports with a parameter bound, tuples, `match` on data,
+/// `Vec::with_capacity` + `push`, reversed and strided ranges, `zip`, Stan functions.
+#[model]
+fn constructs(y: &[f64], mode: i64) {
+    let lo = sample("lo", Flat(Real));
+    let width = sample("width", Flat(Positive));
+    let p = sample("p", Flat(Interval(lo, lo + width + 1.0)));
+    factor(normal_lpdf(lo, 0.0, 1.0) + normal_lpdf(width, 1.0, 1.0) + normal_lpdf(p, 0.0, 3.0));
+    let (a, c) = (p * 2.0, lo - 1.0);
+    let mut v = Vec::with_capacity(y.len());
+    for i in (0..y.len()).rev() {
+        v.push(a * y[i] + c);
+    }
+    let mut acc = 0.0;
+    for k in (0..v.len()).step_by(2) {
+        acc += v[k] * 0.1;
+    }
+    for (i, (yi, yj)) in y.iter().zip(y.iter().skip(1)).enumerate() {
+        acc = acc + log_sum_exp(v[i] * 0.01, *yi - *yj);
+    }
+    let w = match mode {
+        0 => acc,
+        1 => acc * 2.0,
+        _ => {
+            let t = acc.tanh();
+            t * t
+        }
+    };
+    factor(-w * w * 1e-3);
+}
+
+#[test]
+fn benchmark_models_gradients() {
+    check_gradients(&Gauss::new(50).unwrap()).unwrap();
+    let x = series(20, 3).iter().map(|v| v * 5.0).collect::<Vec<_>>();
+    let y: Vec<f64> = x.iter().zip(series(20, 4)).map(|(xi, e)| 0.5 * xi - 0.3 + 0.2 * e).collect();
+    let yerr = vec![0.3; 20];
+    let m = LinregTan::new(&x, &y, &yerr).unwrap();
+    assert_eq!(m.param_names(), ["theta", "b_perp", "m", "b"]);
+    check_gradients(&m).unwrap();
+
+    let rows: Vec<Vec<f64>> = (0..40).map(|i| series(5, 100 + i)).collect();
+    let yb: Vec<i64> = series(40, 7).iter().map(|v| (*v > 0.0) as i64).collect();
+    check_gradients(&Logistic::new(&rows, &yb).unwrap()).unwrap();
+
+    let g: Vec<usize> = (0..30).map(|i| i % 4).collect();
+    let xh: Vec<f64> = (0..30).map(|i| (i % 2) as f64).collect();
+    check_gradients(&Hierarchical::new(&g, &xh, &series(30, 8), 4).unwrap()).unwrap();
+
+    check_gradients(&PoissonCounting::new(15, 5.0, 10.0, 8.163265306122449, 8.163265306122449).unwrap()).unwrap();
+}
+
+#[test]
+fn language_constructs_gradients() {
+    let y = series(7, 11);
+    for mode in 0..3 {
+        check_gradients(&Constructs::new(&y, mode).unwrap()).unwrap();
+    }
+}

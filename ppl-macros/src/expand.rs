@@ -81,9 +81,17 @@ fn fallback(func: &syn::ItemFn, diag: Diagnostics) -> TokenStream {
         Err(e) => e.into_compile_error(),
         Ok(()) => quote!(),
     };
+    let inputs = &func.sig.inputs;
+    let result = rt::result();
     quote! {
         #errors
         #vis struct #name;
+        impl #name {
+            #[allow(unused_variables, clippy::too_many_arguments)]
+            #vis fn new(#inputs) -> #result<Self> {
+                unreachable!("the model did not compile")
+            }
+        }
     }
 }
 

@@ -7,5 +7,5 @@ pub mod stacks;
 
 pub use dual::Dual;
 pub use rules::{binary_vjp, unary_vjp, BinaryRule, UnaryRule};
-pub use scalar::Scalar;
+pub use scalar::{Scalar, ToF64};
 pub use stacks::{Checkpoint, Stacks, Workspace, WorkspaceScalar};

@@ -136,3 +136,47 @@ mod tests {
         assert!(<f64 as Scalar>::cst(f64::NAN).is_nan());
     }
 }
+
+/// Plain numbers (and references to them) read as `f64`: how generated code lifts data
+/// values, loop variables from `iter()` and integer counts into active expressions.
+pub trait ToF64 {
+    /// The value as `f64`.
+    fn to_f64(self) -> f64;
+}
+
+macro_rules! to_f64 {
+    ($($t:ty),*) => {$(
+        impl ToF64 for $t {
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+        }
+        impl ToF64 for &$t {
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                *self as f64
+            }
+        }
+        impl ToF64 for &&$t {
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                **self as f64
+            }
+        }
+    )*};
+}
+to_f64!(f64, f32, i64, i32, u32, u64, usize, isize);
+
+#[cfg(test)]
+mod to_f64_tests {
+    use super::ToF64;
+    #[test]
+    fn numbers_and_references_convert() {
+        let x = 2.5f64;
+        assert_eq!((&x).to_f64(), 2.5);
+        assert_eq!((&&x).to_f64(), 2.5);
+        assert_eq!(3usize.to_f64(), 3.0);
+        assert_eq!((-2i64).to_f64(), -2.0);
+    }
+}

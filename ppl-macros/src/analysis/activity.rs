@@ -15,6 +15,13 @@ pub fn refs(e: &syn::Expr) -> BTreeSet<VarId> {
                 self.0.insert(id);
             }
         }
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            // The length of a vector is a shape, which comes from data: not a read of its values.
+            if matches!(m.method.to_string().as_str(), "len" | "is_empty") && m.args.is_empty() {
+                return;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
         fn visit_macro(&mut self, m: &'a syn::Macro) {
             // vec![...] bodies are token streams: scan their identifiers.
             for tt in m.tokens.clone() {

@@ -2,7 +2,7 @@
 //! `S = Dual`), or linearised into three-address code whose nodes each have a reverse
 //! statement calling the primitive's `_vjp` rule (VJP).
 
-use crate::analysis::activity::{refs, var_of_ident, Activity};
+use crate::analysis::activity::{var_of_ident, Activity};
 use crate::diagnostics::Diagnostics;
 use crate::ir::{Kind, Program};
 use crate::runtime_paths as rt;
@@ -73,7 +73,8 @@ pub fn strip(e: &Expr) -> &Expr {
 /// `S::cst((e) as f64)`: a passive value lifted to the scalar type.
 pub fn lift(e: &Expr) -> TokenStream {
     let scalar = rt::scalar();
-    quote_spanned!(e.span()=> <S as #scalar>::cst((#e) as f64))
+    let root = rt::root();
+    quote_spanned!(e.span()=> <S as #scalar>::cst(#root::ToF64::to_f64(#e)))
 }
 
 fn is_arith(op: &syn::BinOp) -> Option<&'static str> {
@@ -88,7 +89,8 @@ fn is_arith(op: &syn::BinOp) -> Option<&'static str> {
 
 fn math_path(name: &str) -> TokenStream {
     let ident = syn::Ident::new(name, Span::call_site());
-    if name.ends_with("_lpdf") || name.ends_with("_lpmf") {
+    let base = name.strip_suffix("_vjp").unwrap_or(name);
+    if base.ends_with("_lpdf") || base.ends_with("_lpmf") {
         let d = rt::dist();
         quote!(#d::#ident)
     } else {
@@ -332,5 +334,4 @@ fn node(ctx: &mut Ctx, e: &Expr, out: &syn::Ident, out_bar: &syn::Ident, fwd: &m
             ctx.diag.error_at(other, "this expression is not supported on parameter values: use arithmetic, the math functions of ppl (exp, ln, log_sum_exp, ...), indexing, or split it into `let` statements");
         }
     }
-    let _ = refs; // refs is used by the activity analysis; kept in scope for readers
 }

@@ -171,9 +171,7 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                     __r.deterministic(#name, <S as #scalar>::value(#v));
                 })
             }
-            Stmt::For { vars, iter, body, span } => {
-                let ids: Vec<syn::Ident> = vars.iter().map(|v| ident(self.ctx, *v)).collect();
-                let pat = if ids.len() == 1 { quote!(#(#ids)*) } else { quote!((#(#ids),*)) };
+            Stmt::For { pat, iter, body, span, .. } => {
                 let body = self.block(body);
                 quote_spanned!(*span=> for #pat in #iter #body)
             }

@@ -321,7 +321,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 }
             }
             Stmt::Deterministic { .. } => {}
-            Stmt::For { vars, iter, body, span } => {
+            Stmt::For { pat, iter, body, span, .. } => {
                 if !is_active_block(self.ctx, body) {
                     out.fwd.push(self.primal_stmt(s));
                     return;
@@ -330,8 +330,6 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     self.ctx.diag.error(*span, "`break` and `continue` in a loop that computes parameter-dependent values are not supported by the compiler yet: use `if` around the rest of the body");
                     return;
                 }
-                let ids: Vec<syn::Ident> = vars.iter().map(|v| ident(self.ctx, *v)).collect();
-                let pat = if ids.len() == 1 { quote!(#(#ids)*) } else { quote!((#(#ids),*)) };
                 if self.fusable(body, later) {
                     let sync = self.sync_vectors();
                     let inner = self.fused_scope(body, later);

@@ -589,14 +589,15 @@ impl Lowerer<'_> {
                     self.diag.error_at(l, "loop labels are not supported");
                 }
                 let iter = self.expr(&f.expr);
-                let (vars, body) = self.scoped(|l| {
+                let (vars, pat, body) = self.scoped(|l| {
                     l.loop_depth += 1;
                     let vars = l.loop_pattern(&f.pat);
+                    let pat = l.rename_pattern(&f.pat);
                     let body = l.block(&f.body.stmts);
                     l.loop_depth -= 1;
-                    (vars, body)
+                    (vars, pat, body)
                 });
-                out.stmts.push(Stmt::For { vars, iter, body, span });
+                out.stmts.push(Stmt::For { vars, pat, iter, body, span });
             }
             Expr::While(w) => {
                 if let Some(l) = &w.label {
@@ -672,6 +673,25 @@ impl Lowerer<'_> {
                 out.stmts.push(Stmt::Expr(e));
             }
         }
+    }
+
+    /// The pattern with every bound name replaced by its unique identifier.
+    fn rename_pattern(&self, pat: &Pat) -> Pat {
+        let mut p = pat.clone();
+        struct R<'x, 'd> {
+            l: &'x Lowerer<'d>,
+        }
+        impl VisitMut for R<'_, '_> {
+            fn visit_pat_ident_mut(&mut self, pi: &mut syn::PatIdent) {
+                if let Some(id) = self.l.lookup(&pi.ident.to_string()) {
+                    let mut new = unique_ident(self.l.program.var(id), id);
+                    new.set_span(pi.ident.span());
+                    pi.ident = new;
+                }
+            }
+        }
+        R { l: self }.visit_pat_mut(&mut p);
+        p
     }
 
     fn loop_pattern(&mut self, pat: &Pat) -> Vec<VarId> {

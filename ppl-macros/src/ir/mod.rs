@@ -92,6 +92,7 @@ pub enum Stmt {
     /// `for pat in iter { body }`.
     For {
         vars: Vec<VarId>,
+        pat: syn::Pat,
         iter: syn::Expr,
         body: Block,
         span: Span,
