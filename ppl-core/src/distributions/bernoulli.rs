@@ -1,1 +1,285 @@
-//! The Bernoulli and BernoulliLogit distributions.
+//! The Bernoulli and BernoulliLogit distributions: one trial with success probability
+//! `theta`, or with success log-odds `alpha`.
+
+use crate::ad::Scalar;
+use crate::distributions::family::neg_inf;
+use crate::distributions::{validation, DiscreteDistribution, Sample};
+use crate::error::Result;
+use crate::math::{inv_logit, log1p_exp, ScalarMath};
+use rand::Rng;
+
+/// Bernoulli distribution with success probability `theta` (Stan's `bernoulli`).
+///
+/// # Formula
+///
+/// ```text
+/// log P(k | θ) = ln θ          if k = 1        ∂/∂θ =  1/θ
+///              = ln(1 - θ)     if k = 0        ∂/∂θ = -1/(1 - θ)
+/// ```
+///
+/// `ln(1 - θ)` is computed as `ln_1p(-θ)`, exact for small `θ`.
+///
+/// Support: `k ∈ {0, 1}`. Parameter: `theta ∈ [0, 1]` (a probability, not log-odds: see
+/// [`BernoulliLogit`]). A `k` outside `{0, 1}` or an invalid `theta` (outside `[0, 1]`,
+/// NaN) gives `-∞` with zero partials; so does an outcome of probability zero (`k = 1`
+/// with `θ = 0`, `k = 0` with `θ = 1`). At `θ = 0` (`k = 0`) and `θ = 1` (`k = 1`) the
+/// partial is the one-sided derivative.
+///
+/// # Errors
+///
+/// [`Sample::sample`] fails with [`Error::InvalidParameter`](crate::Error::InvalidParameter)
+/// when `theta` is not in `[0, 1]`.
+///
+/// # Examples
+///
+/// ```
+/// use ppl_core::distributions::{bernoulli_lpmf, Bernoulli, DiscreteDistribution};
+/// let lp = Bernoulli(0.25).lpmf(1);
+/// assert!((lp - 0.25f64.ln()).abs() < 1e-15);
+/// let (lp0, Bernoulli(dtheta)) = Bernoulli(0.25).lpmf_grad(0);
+/// assert!((lp0 - 0.75f64.ln()).abs() < 1e-15);
+/// assert!((dtheta + 1.0 / 0.75).abs() < 1e-15);
+/// assert_eq!(bernoulli_lpmf(2, 0.25), f64::NEG_INFINITY);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bernoulli<P>(pub P);
+
+crate::discrete_distribution!(Bernoulli, bernoulli_lpmf, bernoulli_lpmf_vjp, [theta: P]);
+
+/// `true` when `k` has positive probability under `Bernoulli(theta)` with valid `theta`.
+#[inline]
+fn bernoulli_possible(theta: f64, k: i64) -> bool {
+    match k {
+        1 => theta > 0.0 && theta <= 1.0,
+        0 => (0.0..1.0).contains(&theta),
+        _ => false,
+    }
+}
+
+impl<S: Scalar> DiscreteDistribution<S> for Bernoulli<S> {
+    #[inline]
+    fn lpmf(&self, k: i64) -> S {
+        let theta = self.0;
+        if !bernoulli_possible(theta.value(), k) {
+            return neg_inf();
+        }
+        if k == 1 {
+            theta.ln()
+        } else {
+            (-theta).ln_1p()
+        }
+    }
+
+    #[inline]
+    fn lpmf_grad(&self, k: i64) -> (S, Self) {
+        let theta = self.0;
+        if !bernoulli_possible(theta.value(), k) {
+            return (neg_inf(), Bernoulli(S::zero()));
+        }
+        if k == 1 {
+            (theta.ln(), Bernoulli(theta.recip()))
+        } else {
+            ((-theta).ln_1p(), Bernoulli(-(-theta + 1.0).recip()))
+        }
+    }
+}
+
+impl Sample for Bernoulli<f64> {
+    type Value = i64;
+    fn validate(&self) -> Result<()> {
+        validation::probability("Bernoulli", "theta", self.0)
+    }
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<i64> {
+        self.validate()?;
+        // `u ∈ [0, 1)`: `θ = 0` never succeeds and `θ = 1` always does.
+        let u: f64 = rng.random();
+        Ok(i64::from(u < self.0))
+    }
+}
+
+/// Bernoulli distribution with success log-odds `alpha` (Stan's `bernoulli_logit`):
+/// `Bernoulli(inv_logit(alpha))`, computed without forming the probability.
+///
+/// # Formula
+///
+/// ```text
+/// log P(k | α) = k α - ln(1 + eᵅ)
+///              = -log1p_exp(-α)    if k = 1        ∂/∂α = 1 - inv_logit(α) = inv_logit(-α)
+///              = -log1p_exp(α)     if k = 0        ∂/∂α = -inv_logit(α)
+/// ```
+///
+/// Each branch is stable for any finite `α` (no `1 - inv_logit` cancellation, no
+/// overflow of `eᵅ`).
+///
+/// Support: `k ∈ {0, 1}`. Parameter: `alpha` finite (log-odds). A `k` outside `{0, 1}`
+/// or a non-finite `alpha` gives `-∞` with zero partials.
+///
+/// # Errors
+///
+/// [`Sample::sample`] fails with [`Error::InvalidParameter`](crate::Error::InvalidParameter)
+/// when `alpha` is not finite.
+///
+/// # Examples
+///
+/// ```
+/// use ppl_core::distributions::{bernoulli_logit_lpmf, BernoulliLogit, DiscreteDistribution};
+/// // log-odds 0 is probability ½.
+/// assert!((BernoulliLogit(0.0).lpmf(1) + std::f64::consts::LN_2).abs() < 1e-15);
+/// // Far in the tail the log probability is still exact: ln(1 - inv_logit(800)) = -800.
+/// assert_eq!(bernoulli_logit_lpmf(0, 800.0), -800.0);
+/// let (_, BernoulliLogit(dalpha)) = BernoulliLogit(0.0).lpmf_grad(1);
+/// assert!((dalpha - 0.5).abs() < 1e-15);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BernoulliLogit<A>(pub A);
+
+crate::discrete_distribution!(
+    BernoulliLogit,
+    bernoulli_logit_lpmf,
+    bernoulli_logit_lpmf_vjp,
+    [alpha: A]
+);
+
+impl<S: Scalar> DiscreteDistribution<S> for BernoulliLogit<S> {
+    #[inline]
+    fn lpmf(&self, k: i64) -> S {
+        let alpha = self.0;
+        match k {
+            _ if !alpha.is_finite() => neg_inf(),
+            1 => -log1p_exp(-alpha),
+            0 => -log1p_exp(alpha),
+            _ => neg_inf(),
+        }
+    }
+
+    #[inline]
+    fn lpmf_grad(&self, k: i64) -> (S, Self) {
+        let alpha = self.0;
+        match k {
+            _ if !alpha.is_finite() => (neg_inf(), BernoulliLogit(S::zero())),
+            1 => (-log1p_exp(-alpha), BernoulliLogit(inv_logit(-alpha))),
+            0 => (-log1p_exp(alpha), BernoulliLogit(-inv_logit(alpha))),
+            _ => (neg_inf(), BernoulliLogit(S::zero())),
+        }
+    }
+}
+
+impl Sample for BernoulliLogit<f64> {
+    type Value = i64;
+    fn validate(&self) -> Result<()> {
+        validation::finite("BernoulliLogit", "alpha", self.0)
+    }
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<i64> {
+        self.validate()?;
+        Bernoulli(inv_logit(self.0)).sample(rng)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ad::Dual;
+    use crate::testing::distribution_checks::*;
+    use crate::testing::Domain;
+
+    #[test]
+    fn bernoulli_gradients_match_finite_differences() {
+        type Family = Bernoulli<()>;
+        check_discrete_gradients::<Family>(&[0, 1], &[Domain::Interval(0.0, 1.0)]);
+        // Near the edges, where one branch is steep.
+        check_discrete_gradients::<Family>(&[0, 1], &[Domain::LogUniform(1e-12, 1e-3)]);
+        check_discrete_gradients::<Family>(&[0, 1], &[Domain::Interval(0.999, 1.0)]);
+    }
+
+    #[test]
+    fn bernoulli_logit_gradients_match_finite_differences() {
+        type Family = BernoulliLogit<()>;
+        check_discrete_gradients::<Family>(&[0, 1], &[Domain::Interval(-8.0, 8.0)]);
+        check_discrete_gradients::<Family>(&[0, 1], &[Domain::Interval(-700.0, 700.0)]);
+    }
+
+    #[test]
+    fn invalid_parameters_give_neg_inf_and_sampling_errors() {
+        check_invalid_params_discrete::<Bernoulli<()>>(
+            1,
+            &[&[-0.1], &[1.5], &[f64::NAN], &[f64::INFINITY], &[0.0]],
+        );
+        check_invalid_params_discrete::<Bernoulli<()>>(0, &[&[-1e-300], &[1.0]]);
+        for k in [-1, 2, i64::MAX, i64::MIN] {
+            check_invalid_params_discrete::<Bernoulli<()>>(k, &[&[0.5]]);
+            check_invalid_params_discrete::<BernoulliLogit<()>>(k, &[&[0.5]]);
+        }
+        check_invalid_params_discrete::<BernoulliLogit<()>>(
+            1,
+            &[&[f64::NAN], &[f64::INFINITY], &[f64::NEG_INFINITY]],
+        );
+        // Dual: -∞ with zero tangent at a zero-probability outcome.
+        let lp = Bernoulli(Dual::new(0.0, 1.0)).lpmf(1);
+        assert_eq!((lp.v, lp.d), (f64::NEG_INFINITY, 0.0));
+        let mut rng = crate::testing::rng_for("bernoulli-invalid");
+        let err = Bernoulli(1.5).sample(&mut rng).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Bernoulli: parameter `theta` = 1.5 but it must be in [0, 1]"
+        );
+        assert!(BernoulliLogit(f64::NAN).sample(&mut rng).is_err());
+    }
+
+    #[test]
+    fn edges_are_exact() {
+        assert_eq!(Bernoulli(0.0).lpmf(0), 0.0);
+        assert_eq!(Bernoulli(1.0).lpmf(1), 0.0);
+        assert_eq!(Bernoulli(0.0).lpmf_grad(0), (0.0, Bernoulli(-1.0)));
+        assert_eq!(Bernoulli(1.0).lpmf_grad(1), (0.0, Bernoulli(1.0)));
+        assert_eq!(BernoulliLogit(-800.0).lpmf(1), -800.0);
+        assert_eq!(BernoulliLogit(800.0).lpmf(1), 0.0);
+    }
+
+    #[test]
+    fn matches_reference_values() {
+        check_reference_table("bernoulli", |p, k| Bernoulli(p[0]).lpmf(k as i64));
+        check_reference_table("bernoulli_logit", |p, k| {
+            BernoulliLogit(p[0]).lpmf(k as i64)
+        });
+    }
+
+    #[test]
+    fn sampler_moments() {
+        for theta in [0.3, 0.999, 0.0, 1.0] {
+            let d = Bernoulli(theta);
+            let name = format!("Bernoulli({theta})");
+            check_moments(
+                &name,
+                |rng| d.sample(rng).unwrap() as f64,
+                theta,
+                theta * (1.0 - theta),
+            );
+        }
+        let d = BernoulliLogit(-1.2);
+        let p = 1.0 / (1.0 + 1.2f64.exp());
+        check_moments(
+            "BernoulliLogit",
+            |rng| d.sample(rng).unwrap() as f64,
+            p,
+            p * (1.0 - p),
+        );
+    }
+
+    #[test]
+    fn stan_named_functions_follow_the_rule_convention() {
+        let lp = bernoulli_lpmf(0, 0.3);
+        let (dtheta,) = bernoulli_lpmf_vjp(0, 0.3, lp, 2.0);
+        let (_, Bernoulli(g)) = Bernoulli(0.3).lpmf_grad(0);
+        assert_eq!(lp, Bernoulli(0.3).lpmf(0));
+        assert_eq!(dtheta, 2.0 * g);
+
+        let lp = bernoulli_logit_lpmf(1, -0.7);
+        let (dalpha,) = bernoulli_logit_lpmf_vjp(1, -0.7, lp, 3.0);
+        let (_, BernoulliLogit(g)) = BernoulliLogit(-0.7).lpmf_grad(1);
+        assert_eq!(lp, BernoulliLogit(-0.7).lpmf(1));
+        assert_eq!(dalpha, 3.0 * g);
+        // The logit form agrees with the probability form.
+        let theta = inv_logit(-0.7);
+        assert!((lp - Bernoulli(theta).lpmf(1)).abs() < 1e-15);
+    }
+}
