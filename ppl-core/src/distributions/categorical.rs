@@ -137,7 +137,7 @@ impl<S: Scalar> Categorical<'_, S> {
         if simplex_violation(self.0).is_some() {
             return neg_inf();
         }
-        let n = ks.len().unwrap_or(1);
+        let n = ks.arg_len().unwrap_or(1);
         let mut total = S::zero();
         for j in 0..n {
             match index(ks.at(j), self.0.len()).filter(|&i| self.0[i].value() > 0.0) {
@@ -317,7 +317,7 @@ impl<S: Scalar> CategoricalLogit<'_, S> {
         if !self.valid() {
             return neg_inf();
         }
-        let n = ks.len().unwrap_or(1);
+        let n = ks.arg_len().unwrap_or(1);
         let (top, s) = self.normaliser();
         let mut total = S::zero();
         for j in 0..n {
