@@ -28,8 +28,10 @@
 //!   accuracy near `p = ½`) and on `ln Φ(x) - ln p` in the lower tail (valid down to the
 //!   smallest subnormal `p`); `p > ½` uses `-Φ⁻¹(1 - p)` (`1 - p` exact there).
 //!
-//! Relative error against mpmath is below `1e-15` for erf/erfc/Φ/ln Φ on the tested points
-//! (see the reference table `special.json`).
+//! Measured relative error against mpmath at thousands of random points: erf and erfc
+//! `< 5e-16` (erfc on `[-7, 27.2]`), Φ `< 1.6e-15` on `[-38.4, 9]`, ln Φ `< 2.1e-15` on
+//! `[-1e154, 37.6]` (the largest where `ln Φ` is subnormal), Φ⁻¹ `< 5e-16` on
+//! `[1e-320, 1]`. The reference table `special.json` holds a subset of those points.
 //!
 //! # Edge cases
 //!
