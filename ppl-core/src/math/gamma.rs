@@ -156,23 +156,19 @@ pub(crate) fn chebyshev(c: &[f64], s: f64) -> f64 {
     s.mul_add(b1, c.first().copied().unwrap_or(0.0) - b2)
 }
 
-/// `x - round(x)`, exact, in `[-½, ½]`, and whether `round(x)` is odd.
-fn reduce_half(x: f64) -> (f64, bool) {
-    let n = x.round();
-    let r = x - n;
-    (r, (n * 0.5).fract() != 0.0)
+/// `x - round(x)`, exact, in `[-½, ½]`.
+fn reduce_half(x: f64) -> f64 {
+    x - x.round()
 }
 
 /// `|sin πx|` accurate near the integers (relative to `π·dist(x, ℤ)`).
 fn abs_sin_pi(x: f64) -> f64 {
-    let (r, _) = reduce_half(x);
-    (PI * r).sin().abs()
+    (PI * reduce_half(x)).sin().abs()
 }
 
 /// `cot πx`, accurate near the integers.
 fn cot_pi(x: f64) -> f64 {
-    let (r, _) = reduce_half(x);
-    let t = PI * r;
+    let t = PI * reduce_half(x);
     t.cos() / t.sin()
 }
 
