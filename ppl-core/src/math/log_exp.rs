@@ -109,14 +109,17 @@ pub(crate) fn argmax_finite<S: Scalar>(x: &[S]) -> Result<usize, f64> {
     }
 }
 
-/// `Σ_{j≠k} e^(xⱼ - xₖ)` for the index `k` of the maximum.
+/// `Σ_{j≠k} e^(xⱼ - xₖ)` for the index `k` of the maximum (`k < x.len()`); two plain
+/// loops over `x[..k]` and `x[k+1..]`, so they vectorise.
 pub(crate) fn sum_exp_others<S: Scalar>(x: &[S], k: usize) -> S {
-    let xk = x[k];
-    x.iter()
-        .enumerate()
-        .filter(|&(j, _)| j != k)
-        .map(|(_, &xj)| exp(xj - xk))
-        .sum()
+    let (head, rest) = x.split_at(k);
+    let (xk, tail) = match rest.split_first() {
+        Some((&xk, tail)) => (xk, tail),
+        None => return S::zero(),
+    };
+    let a: S = head.iter().map(|&xj| exp(xj - xk)).sum();
+    let b: S = tail.iter().map(|&xj| exp(xj - xk)).sum();
+    a + b
 }
 
 /// `ln Σᵢ e^(xᵢ)` without overflow: `xₖ + ln1p(Σ_{j≠k} e^(xⱼ - xₖ))`, `xₖ = max x` (the
