@@ -307,7 +307,7 @@ impl<S: Scalar> DiscreteDistribution<S> for BinomialLogit<i64, S> {
             let (n_over_k, n_over_r) = (n as f64 / k as f64, n as f64 / (n - k) as f64);
             let (theta, one_minus_theta) = (inv_logit(alpha), inv_logit(-alpha));
             let (ratio_t, ratio_u) = (theta * n_over_k, one_minus_theta * n_over_r);
-            let d = logit_residual(k, n, alpha);
+            let d = logit_residual(k, n, alpha, theta, one_minus_theta);
             binomial_saddle_point(
                 k,
                 n,
@@ -345,20 +345,21 @@ impl<S: Scalar> DiscreteDistribution<S> for BinomialLogit<i64, S> {
         } else if k == n {
             inv_logit(-alpha) * n as f64
         } else {
-            -logit_residual(k, n, alpha)
+            -logit_residual(k, n, alpha, inv_logit(alpha), inv_logit(-alpha))
         };
         (lp, BinomialLogit(0, d))
     }
 }
 
-/// `nθ - k` for `θ = inv_logit(α)`, from whichever of `θ`, `1 - θ = inv_logit(-α)` is at
-/// most ½ (so it carries full relative accuracy): `nθ - k = -(n(1-θ) - (n-k))`.
+/// `nθ - k` for `θ = inv_logit(α)` (given with `1 - θ = inv_logit(-α)`), from whichever
+/// of the two is at most ½ (so it carries full relative accuracy):
+/// `nθ - k = -(n(1-θ) - (n-k))`.
 #[inline]
-fn logit_residual<S: Scalar>(k: i64, n: i64, alpha: S) -> S {
+fn logit_residual<S: Scalar>(k: i64, n: i64, alpha: S, theta: S, one_minus_theta: S) -> S {
     if alpha.value() <= 0.0 {
-        count_residual(n, k, inv_logit(alpha))
+        count_residual(n, k, theta)
     } else {
-        -count_residual(n, n - k, inv_logit(-alpha))
+        -count_residual(n, n - k, one_minus_theta)
     }
 }
 

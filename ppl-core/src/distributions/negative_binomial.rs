@@ -242,9 +242,12 @@ fn draw_negative_binomial<R: Rng + ?Sized>(
 #[inline]
 fn nb2_lp<S: Scalar>(k: i64, mu: S, ln_mu: impl Fn() -> S, phi: S) -> S {
     if k == 0 {
-        // φ ln(φ/(μ+φ)) = -φ ln(1 + μ/φ).
+        // φ ln(φ/(μ+φ)) = -φ ln(1 + μ/φ) = -μ ln(1 + x)/x, x = μ/φ.
         let x = mu / phi;
-        return if x.is_finite() {
+        return if x.value() < 1e-5 {
+            // ln(1+x)/x = 1 - x/2 + x²/3 - ...: no underflow of x (μ ≪ φ) loses μ.
+            -(mu * (-(x * (-(x / 3.0) + 0.5)) + 1.0))
+        } else if x.is_finite() {
             -(phi * x.ln_1p())
         } else {
             -(phi * (ln_mu() - phi.ln()))
@@ -491,6 +494,14 @@ mod tests {
             .sample(&mut rng)
             .is_err());
         assert!(NegativeBinomial2Log(50.0, 1.0).sample(&mut rng).is_err());
+    }
+
+    #[test]
+    fn zero_count_keeps_a_tiny_mean() {
+        // log P(0) = -φ ln(1 + μ/φ) ≈ -μ when μ/φ underflows.
+        assert_eq!(NegativeBinomial2(1e-300, 1e300).lpmf(0), -1e-300);
+        let lp = NegativeBinomial2(3e-6, 1.0).lpmf(0);
+        assert!((lp + 2.999_995_500_009e-6).abs() < 1e-20, "{lp:e}");
     }
 
     #[test]
