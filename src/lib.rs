@@ -12,12 +12,12 @@ pub use ppl_core::testing;
 
 /// Everything a model author needs: `use ppl::prelude::*;`.
 pub mod prelude {
+    pub use ppl_core::distributions::IidExt;
     pub use ppl_core::distributions::*;
     pub use ppl_core::math::*;
     pub use ppl_core::transforms::Support::{self, *};
     pub use ppl_core::{Error, Model, Result, Scalar, Workspace};
     pub use ppl_macros::model;
-    pub use ppl_core::distributions::IidExt;
 }
 
 /// Paths used by code that `#[model]` generates. Not part of the public API.

@@ -144,7 +144,11 @@ fn branch_on_a_parameter_uses_the_branch_taken_on_both_sides() {
         m.log_density_gradient_in(&[x], &mut g, &mut ws).unwrap();
         let branch = if x > 2.0 { 2.0 * x } else { 3.0 * x * x };
         let prior = -(x - 2.0) / 4.0;
-        assert!((g[0] - (prior + 0.1 * branch)).abs() < 1e-12, "x = {x}: {}", g[0]);
+        assert!(
+            (g[0] - (prior + 0.1 * branch)).abs() < 1e-12,
+            "x = {x}: {}",
+            g[0]
+        );
     }
     check_gradients(&m).unwrap();
 }
@@ -153,7 +157,9 @@ fn series(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed;
     (0..n)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 2.0
         })
         .collect()
@@ -169,7 +175,14 @@ fn time_series_models_gradients() {
 #[test]
 fn marketing_mix_gradients() {
     let t = 30;
-    let x: Vec<Vec<f64>> = (0..t).map(|i| series(3, 10 + i as u64).iter().map(|v| v.abs() * 2.0).collect()).collect();
+    let x: Vec<Vec<f64>> = (0..t)
+        .map(|i| {
+            series(3, 10 + i as u64)
+                .iter()
+                .map(|v| v.abs() * 2.0)
+                .collect()
+        })
+        .collect();
     let y: Vec<f64> = series(t, 99).iter().map(|v| 2.0 + v).collect();
     let m = Mmm::new(&x, &y, 3).unwrap();
     assert_eq!(m.dim(), 11);
@@ -186,7 +199,10 @@ fn gauss(d: usize) {
 /// Linear regression through `m = tan(theta)`, `b = b_perp / cos(theta)`.
 #[model]
 fn linreg_tan(x: &[f64], y: &[f64], yerr: &[f64]) {
-    let theta = sample("theta", Uniform(-std::f64::consts::FRAC_PI_2, std::f64::consts::FRAC_PI_2));
+    let theta = sample(
+        "theta",
+        Uniform(-std::f64::consts::FRAC_PI_2, std::f64::consts::FRAC_PI_2),
+    );
     let b_perp = sample("b_perp", Normal(0.0, 1.0));
     let m = theta.tan();
     let b = b_perp / theta.cos();
@@ -268,7 +284,11 @@ fn constructs(y: &[f64], mode: i64) {
 fn benchmark_models_gradients() {
     check_gradients(&Gauss::new(50).unwrap()).unwrap();
     let x = series(20, 3).iter().map(|v| v * 5.0).collect::<Vec<_>>();
-    let y: Vec<f64> = x.iter().zip(series(20, 4)).map(|(xi, e)| 0.5 * xi - 0.3 + 0.2 * e).collect();
+    let y: Vec<f64> = x
+        .iter()
+        .zip(series(20, 4))
+        .map(|(xi, e)| 0.5 * xi - 0.3 + 0.2 * e)
+        .collect();
     let yerr = vec![0.3; 20];
     let m = LinregTan::new(&x, &y, &yerr).unwrap();
     assert_eq!(m.param_names(), ["theta", "b_perp", "m", "b"]);
@@ -282,7 +302,10 @@ fn benchmark_models_gradients() {
     let xh: Vec<f64> = (0..30).map(|i| (i % 2) as f64).collect();
     check_gradients(&Hierarchical::new(&g, &xh, &series(30, 8), 4).unwrap()).unwrap();
 
-    check_gradients(&PoissonCounting::new(15, 5.0, 10.0, 8.163265306122449, 8.163265306122449).unwrap()).unwrap();
+    check_gradients(
+        &PoissonCounting::new(15, 5.0, 10.0, 8.163265306122449, 8.163265306122449).unwrap(),
+    )
+    .unwrap();
 }
 
 #[test]

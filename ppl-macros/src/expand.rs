@@ -27,7 +27,12 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !diag.is_empty() {
         return fallback(&func, diag);
     }
-    let mut ctx = Ctx { program: &program, activity: &act, diag: &mut diag, fresh: 0 };
+    let mut ctx = Ctx {
+        program: &program,
+        activity: &act,
+        diag: &mut diag,
+        fresh: 0,
+    };
     // Reverse mode first (its slots start after the primal's, which never exceed 10_000).
     let grad_body = {
         let mut g = vjp::VjpGen::new(&mut ctx, 10_000);
@@ -40,7 +45,10 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
     let allow = vjp::allow_attrs();
     let data = {
         let binds = args.iter().enumerate().map(|(i, a)| {
-            let id = crate::ir::lower::unique_ident(program.var(crate::ir::VarId(i)), crate::ir::VarId(i));
+            let id = crate::ir::lower::unique_ident(
+                program.var(crate::ir::VarId(i)),
+                crate::ir::VarId(i),
+            );
             let field = &a.name;
             if a.ty.is_slice() {
                 quote!(let #id = &self.#field[..];)

@@ -378,7 +378,11 @@ mod tests {
             let d = MultiNormal(&mu, &l);
             let mut scratch = vec![S::cst(f64::NAN); n];
             let lp = d.lpdf_in(&y, &mut scratch);
-            let (mut yb, mut mb, mut lb) = (vec![S::zero(); n], vec![S::zero(); n], vec![S::zero(); n * n]);
+            let (mut yb, mut mb, mut lb) = (
+                vec![S::zero(); n],
+                vec![S::zero(); n],
+                vec![S::zero(); n * n],
+            );
             d.lpdf_vjp(&y, lp, S::one(), &mut yb, &mut mb, &mut lb, &mut scratch);
             grad[..n].copy_from_slice(&yb);
             grad[n..2 * n].copy_from_slice(&mb);
@@ -406,7 +410,10 @@ mod tests {
 
     #[test]
     fn vjp_accumulates_and_scales_with_lp_bar() {
-        let (mu, l) = ([0.5, -1.0, 2.0], [1.5, 0.0, 0.0, 0.3, 0.8, 0.0, -0.2, 0.4, 2.0]);
+        let (mu, l) = (
+            [0.5, -1.0, 2.0],
+            [1.5, 0.0, 0.0, 0.3, 0.8, 0.0, -0.2, 0.4, 2.0],
+        );
         let y = [1.0, 0.0, 1.0];
         let d = MultiNormal(mu, l);
         let mut scratch = [0.0; 3];
@@ -414,7 +421,12 @@ mod tests {
         d.lpdf_vjp(&y, 0.0, 1.0, &mut y1, &mut m1, &mut l1, &mut scratch);
         let (mut y2, mut m2, mut l2) = ([1.0; 3], [1.0; 3], [1.0; 9]);
         d.lpdf_vjp(&y, 0.0, -2.5, &mut y2, &mut m2, &mut l2, &mut scratch);
-        for (a, b) in y1.iter().chain(&m1).chain(&l1).zip(y2.iter().chain(&m2).chain(&l2)) {
+        for (a, b) in y1
+            .iter()
+            .chain(&m1)
+            .chain(&l1)
+            .zip(y2.iter().chain(&m2).chain(&l2))
+        {
             assert!((b - (1.0 - 2.5 * a)).abs() < 1e-14);
         }
     }
@@ -434,7 +446,15 @@ mod tests {
             let d = MultiNormal(mu, l);
             assert_eq!(d.lpdf(&y), f64::NEG_INFINITY, "{mu:?} {l:?} {y:?}");
             let (mut yb, mut mb, mut lb, mut s) = ([0.0; 2], [0.0; 2], [0.0; 4], [0.0; 2]);
-            d.lpdf_vjp(&y, f64::NEG_INFINITY, 1.0, &mut yb, &mut mb, &mut lb, &mut s);
+            d.lpdf_vjp(
+                &y,
+                f64::NEG_INFINITY,
+                1.0,
+                &mut yb,
+                &mut mb,
+                &mut lb,
+                &mut s,
+            );
             assert!(yb.iter().chain(&mb).chain(&lb).all(|v| *v == 0.0));
             let dual = |v: &[f64]| v.iter().map(|&x| Dual::new(x, 1.0)).collect::<Vec<_>>();
             let lpd = MultiNormal(dual(&mu), dual(&l)).lpdf(&dual(&y));

@@ -8,9 +8,13 @@
 //! D(h) = [f(x-2h) - 8 f(x-h) + 8 f(x+h) - f(x+2h)] / (12 h)
 //! ```
 //!
-//! has truncation error `h⁴ f⁽⁵⁾/30` and rounding error at most `(18/12) · δ · M / h`,
-//! where `M` bounds `|f|` on the stencil and `δ` is the relative error of one evaluation
-//! of `f` (taken as [`EVAL_REL_ERROR`]: a few ulps, as for libm and our special functions).
+//! has truncation error `h⁴ f⁽⁵⁾/30` and rounding error at most `(18/12) · η / h`, where
+//! `η` bounds the error of one evaluation of `f`. `η` is the larger of
+//! [`EVAL_REL_ERROR`]` · M` (`M` bounding `|f|` on the stencil: a few ulps, as for libm)
+//! and the evaluation noise measured at `x`: the largest change of `f` over a few offsets
+//! of a few ulps, where the true change is negligible. The measurement matters for
+//! functions computed as differences of larger terms (a gradient coordinate, a log
+//! density), whose rounding error is relative to those terms, not to the result.
 //! The estimate returned is `D(h/2)`; its truncation error is bounded by Richardson's
 //! `|D(h) - D(h/2)| / 15`, and we report the more conservative `|D(h) - D(h/2)|` plus
 //! the rounding bound at `h/2`. The step is `h = STEP · max(|x|, SCALE_FLOOR)`, capped by
@@ -39,11 +43,22 @@ impl FdEstimate {
     }
 }
 
-fn five_point(f: &mut impl FnMut(f64) -> f64, x: f64, h: f64) -> (f64, f64) {
+fn five_point(f: &mut impl FnMut(f64) -> f64, x: f64, h: f64, noise: f64) -> (f64, f64) {
     let (fm2, fm1, fp1, fp2) = (f(x - 2.0 * h), f(x - h), f(x + h), f(x + 2.0 * h));
     let d = (fm2 - 8.0 * fm1 + 8.0 * fp1 - fp2) / (12.0 * h);
     let m = fm2.abs().max(fm1.abs()).max(fp1.abs()).max(fp2.abs());
-    (d, 1.5 * EVAL_REL_ERROR * m / h)
+    (d, 1.5 * (EVAL_REL_ERROR * m).max(noise) / h)
+}
+
+/// The largest change of `f` over offsets of a few ulps of `scale` around `x`: an
+/// estimate of the rounding noise of one evaluation.
+fn evaluation_noise(f: &mut impl FnMut(f64) -> f64, x: f64, scale: f64) -> f64 {
+    let f0 = f(x);
+    let delta = 4.0 * f64::EPSILON * scale.max(x.abs()).max(f64::MIN_POSITIVE);
+    [-2.0, -1.0, 1.0, 2.0]
+        .iter()
+        .map(|k| (f(x + k * delta) - f0).abs())
+        .fold(0.0, f64::max)
 }
 
 /// Derivative of a scalar function at `x`; `max_step` bounds the step (a quarter of the
@@ -53,17 +68,29 @@ fn five_point(f: &mut impl FnMut(f64) -> f64, x: f64, h: f64) -> (f64, f64) {
 /// functions whose curvature does not scale with `|x|`, like `sin` far from 0) — each at
 /// `h, h/2, h/4`; the error bound is the larger of the two successive differences plus
 /// the rounding bound, and the estimate with the smaller bound is returned.
-pub fn derivative(mut f: impl FnMut(f64) -> f64, x: f64, max_step: f64) -> FdEstimate {
-    let scale = x.abs().max(SCALE_FLOOR);
+pub fn derivative(f: impl FnMut(f64) -> f64, x: f64, max_step: f64) -> FdEstimate {
+    derivative_at_scale(f, x, x.abs(), max_step)
+}
+
+/// [`derivative`] with the step's scale given: for `t ↦ f(x + t·v)` at `t = 0` the step
+/// must scale with `|x|`, not with `t`, or rounding of `x + t·v` swamps the difference.
+pub fn derivative_at_scale(
+    mut f: impl FnMut(f64) -> f64,
+    x: f64,
+    scale: f64,
+    max_step: f64,
+) -> FdEstimate {
+    let scale = scale.max(SCALE_FLOOR);
+    let noise = evaluation_noise(&mut f, x, scale);
     let mut best = FdEstimate {
         value: f64::NAN,
         error: f64::INFINITY,
     };
     for h in [STEP * scale, STEP * scale.min(1.0)] {
         let h = h.min(max_step);
-        let (d1, _) = five_point(&mut f, x, h);
-        let (d2, _) = five_point(&mut f, x, h / 2.0);
-        let (d3, rounding) = five_point(&mut f, x, h / 4.0);
+        let (d1, _) = five_point(&mut f, x, h, noise);
+        let (d2, _) = five_point(&mut f, x, h / 2.0, noise);
+        let (d3, rounding) = five_point(&mut f, x, h / 4.0, noise);
         let error = (d1 - d2).abs().max((d2 - d3).abs()) + rounding + f64::MIN_POSITIVE;
         if error < best.error || best.value.is_nan() {
             best = FdEstimate { value: d3, error };
@@ -87,7 +114,7 @@ pub fn directional(mut f: impl FnMut(&[f64]) -> f64, x: &[f64], v: &[f64]) -> Fd
         f(&buf)
     };
     // The step along `v` moves each coordinate by at most `h · |v|∞`.
-    derivative(&mut g, 0.0, STEP * scale.max(SCALE_FLOOR) / vnorm)
+    derivative_at_scale(&mut g, 0.0, scale / vnorm, f64::INFINITY)
 }
 
 /// Partial derivative `∂f/∂x_i`.

@@ -252,10 +252,12 @@ pub fn check_function<F: GradientFunction>(f: &F) {
         let step = (0..n)
             .map(|i| f.max_step(&x, i) / v[i].abs().max(1e-3))
             .fold(f64::INFINITY, f64::min);
+        // Steps along v scale with the point's size (see `derivative_at_scale`).
+        let scale = x.iter().fold(0.0f64, |m, xi| m.max(xi.abs()));
         for i in 0..n {
             let mut g = vec![0.0; n];
             let mut buf = x.clone();
-            let fd = finite_diff::derivative(
+            let fd = finite_diff::derivative_at_scale(
                 |t| {
                     for k in 0..n {
                         buf[k] = x[k] + t * v[k];
@@ -264,6 +266,7 @@ pub fn check_function<F: GradientFunction>(f: &F) {
                     g[i]
                 },
                 0.0,
+                scale,
                 step,
             );
             assert_fd(

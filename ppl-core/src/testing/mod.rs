@@ -7,7 +7,7 @@ pub mod gradient_checks;
 pub mod model_checks;
 pub mod transform_checks;
 
-pub use finite_diff::{derivative, directional, partial, FdEstimate};
+pub use finite_diff::{derivative, derivative_at_scale, directional, partial, FdEstimate};
 pub use gradient_checks::{
     check_binary_rule, check_function, check_unary_rule, rng_for, Domain, GradientFunction,
     FD_MARGIN, POINTS, SAME_MATH_REL,

@@ -13,19 +13,46 @@ use syn::Expr;
 
 /// Methods of a scalar with one argument (the receiver), mapped to `ScalarMath`.
 pub const UNARY_METHODS: &[&str] = &[
-    "exp", "ln", "log2", "log10", "sqrt", "cbrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
-    "tanh", "asinh", "acosh", "atanh", "abs", "ln_1p", "exp_m1",
+    "exp", "ln", "log2", "log10", "sqrt", "cbrt", "sin", "cos", "tan", "asin", "acos", "atan",
+    "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "ln_1p", "exp_m1",
 ];
 /// Methods of a scalar with one argument besides the receiver.
 pub const BINARY_METHODS: &[&str] = &["powf", "atan2", "hypot", "min", "max"];
 /// Free functions of `ppl_core::math` taking scalars (`f(args) -> S`, rule `f_vjp`).
 pub const MATH_FUNCTIONS: &[(&str, usize)] = &[
-    ("exp", 1), ("ln", 1), ("sqrt", 1), ("sin", 1), ("cos", 1), ("tan", 1), ("tanh", 1), ("abs", 1),
-    ("ln_1p", 1), ("exp_m1", 1), ("powf", 2), ("atan2", 2), ("hypot", 2), ("min", 2), ("max", 2),
-    ("log_sum_exp", 2), ("log1p_exp", 1), ("log1m_exp", 1), ("log_diff_exp", 2), ("logit", 1),
-    ("inv_logit", 1), ("log_inv_logit", 1), ("log1m_inv_logit", 1), ("lgamma", 1), ("digamma", 1),
-    ("trigamma", 1), ("lbeta", 2), ("lchoose", 2), ("erf", 1), ("erfc", 1), ("std_normal_cdf", 1),
-    ("std_normal_log_cdf", 1), ("inv_std_normal_cdf", 1),
+    ("exp", 1),
+    ("ln", 1),
+    ("sqrt", 1),
+    ("sin", 1),
+    ("cos", 1),
+    ("tan", 1),
+    ("tanh", 1),
+    ("abs", 1),
+    ("ln_1p", 1),
+    ("exp_m1", 1),
+    ("powf", 2),
+    ("atan2", 2),
+    ("hypot", 2),
+    ("min", 2),
+    ("max", 2),
+    ("log_sum_exp", 2),
+    ("log1p_exp", 1),
+    ("log1m_exp", 1),
+    ("log_diff_exp", 2),
+    ("logit", 1),
+    ("inv_logit", 1),
+    ("log_inv_logit", 1),
+    ("log1m_inv_logit", 1),
+    ("lgamma", 1),
+    ("digamma", 1),
+    ("trigamma", 1),
+    ("lbeta", 2),
+    ("lchoose", 2),
+    ("erf", 1),
+    ("erfc", 1),
+    ("std_normal_cdf", 1),
+    ("std_normal_log_cdf", 1),
+    ("inv_std_normal_cdf", 1),
 ];
 
 /// Shared state of code generation for one model.
@@ -55,7 +82,11 @@ impl Ctx<'_> {
     /// The kind of the variable an identifier expression names, if it is one.
     pub fn var_kind(&self, e: &Expr) -> Option<Kind> {
         match strip(e) {
-            Expr::Path(p) => p.path.get_ident().and_then(var_of_ident).map(|v| self.program.var(v).kind),
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(var_of_ident)
+                .map(|v| self.program.var(v).kind),
             _ => None,
         }
     }
@@ -159,7 +190,13 @@ pub fn primal(ctx: &mut Ctx, e: &Expr) -> TokenStream {
                         .args
                         .iter()
                         .enumerate()
-                        .map(|(i, a)| if sig.integer_first && i == 0 { quote!((#a) as i64) } else { primal(ctx, a) })
+                        .map(|(i, a)| {
+                            if sig.integer_first && i == 0 {
+                                quote!((#a) as i64)
+                            } else {
+                                primal(ctx, a)
+                            }
+                        })
                         .collect();
                     quote_spanned!(span=> #path(#(#args),*))
                 }
@@ -186,12 +223,21 @@ pub struct CallSignature {
 /// The calling convention of a known function of `arity` arguments, if it has rules.
 pub fn call_signature(name: &str, arity: usize) -> Option<CallSignature> {
     if name.ends_with("_lpmf") {
-        return Some(CallSignature { integer_first: true });
+        return Some(CallSignature {
+            integer_first: true,
+        });
     }
     if name.ends_with("_lpdf") {
-        return Some(CallSignature { integer_first: false });
+        return Some(CallSignature {
+            integer_first: false,
+        });
     }
-    MATH_FUNCTIONS.iter().any(|(n, a)| *n == name && *a == arity).then_some(CallSignature { integer_first: false })
+    MATH_FUNCTIONS
+        .iter()
+        .any(|(n, a)| *n == name && *a == arity)
+        .then_some(CallSignature {
+            integer_first: false,
+        })
 }
 
 /// A linearised expression: forward statements computing `value` in temporaries, and the
@@ -216,7 +262,12 @@ pub fn bar_of(ident: &syn::Ident) -> syn::Ident {
 
 /// Linearises an expression (see [`Linear`]).
 pub fn linearize(ctx: &mut Ctx, e: &Expr) -> Linear {
-    let mut lin = Linear { forward: Vec::new(), reverse: Vec::new(), value: ctx.temp("t"), bar: format_ident!("x") };
+    let mut lin = Linear {
+        forward: Vec::new(),
+        reverse: Vec::new(),
+        value: ctx.temp("t"),
+        bar: format_ident!("x"),
+    };
     lin.bar = bar_of(&lin.value);
     let value = lin.value.clone();
     let bar = lin.bar.clone();
@@ -229,7 +280,14 @@ pub fn linearize(ctx: &mut Ctx, e: &Expr) -> Linear {
 
 /// Emits the forward statement defining `out` from `e`, and (in forward order, reversed
 /// by the caller) the reverse statement consuming `out_bar`.
-fn node(ctx: &mut Ctx, e: &Expr, out: &syn::Ident, out_bar: &syn::Ident, fwd: &mut Vec<TokenStream>, rev: &mut Vec<TokenStream>) {
+fn node(
+    ctx: &mut Ctx,
+    e: &Expr,
+    out: &syn::Ident,
+    out_bar: &syn::Ident,
+    fwd: &mut Vec<TokenStream>,
+    rev: &mut Vec<TokenStream>,
+) {
     let span = e.span();
     let scalar = rt::scalar();
     if !ctx.is_active(e) {
@@ -240,17 +298,28 @@ fn node(ctx: &mut Ctx, e: &Expr, out: &syn::Ident, out_bar: &syn::Ident, fwd: &m
     let ops = rt::ops();
     match strip(e) {
         Expr::Path(p) => {
-            let ident = p.path.get_ident().cloned().unwrap_or_else(|| format_ident!("__unknown"));
+            let ident = p
+                .path
+                .get_ident()
+                .cloned()
+                .unwrap_or_else(|| format_ident!("__unknown"));
             let vbar = bar_of(&ident);
             fwd.push(quote_spanned!(span=> let #out: S = #ident;));
             rev.push(quote_spanned!(span=> #vbar += #out_bar;));
         }
         Expr::Index(ix) => {
             let Expr::Path(p) = strip(&ix.expr) else {
-                ctx.diag.error_at(&ix.expr, "index a parameter vector or a local vector directly: `theta[i]`");
+                ctx.diag.error_at(
+                    &ix.expr,
+                    "index a parameter vector or a local vector directly: `theta[i]`",
+                );
                 return;
             };
-            let ident = p.path.get_ident().cloned().unwrap_or_else(|| format_ident!("__unknown"));
+            let ident = p
+                .path
+                .get_ident()
+                .cloned()
+                .unwrap_or_else(|| format_ident!("__unknown"));
             let vbar = bar_of(&ident);
             let index = &ix.index;
             let i = ctx.temp("i");
@@ -273,7 +342,9 @@ fn node(ctx: &mut Ctx, e: &Expr, out: &syn::Ident, out_bar: &syn::Ident, fwd: &m
             fwd.push(quote_spanned!(span=> let #out: S = -#a;));
             rev.push(quote_spanned!(span=> let #ab: S = -#out_bar;));
         }
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => node(ctx, &u.expr, out, out_bar, fwd, rev),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+            node(ctx, &u.expr, out, out_bar, fwd, rev)
+        }
         Expr::Cast(c) => node(ctx, &c.expr, out, out_bar, fwd, rev),
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
@@ -289,12 +360,16 @@ fn node(ctx: &mut Ctx, e: &Expr, out: &syn::Ident, out_bar: &syn::Ident, fwd: &m
                 node(ctx, &m.args[0], &c, &cb, fwd, rev);
                 let (f, rule) = (&m.method, format_ident!("{}_vjp", m.method));
                 fwd.push(quote_spanned!(span=> let #out: S = #math::#f(#a, #c);));
-                rev.push(quote_spanned!(span=> let (#ab, #cb) = #math::#rule(#a, #c, #out, #out_bar);));
+                rev.push(
+                    quote_spanned!(span=> let (#ab, #cb) = #math::#rule(#a, #c, #out, #out_bar);),
+                );
             } else if name == "powi" && m.args.len() == 1 && !ctx.is_active(&m.args[0]) {
                 let n = &m.args[0];
                 let k = ctx.temp("n");
                 fwd.push(quote_spanned!(span=> let #k: i32 = (#n) as i32; let #out: S = #scalar::powi(#a, #k);));
-                rev.push(quote_spanned!(span=> let #ab: S = #ops::powi_vjp(#a, #k, #out, #out_bar);));
+                rev.push(
+                    quote_spanned!(span=> let #ab: S = #ops::powi_vjp(#a, #k, #out, #out_bar);),
+                );
             } else {
                 no_rule(ctx, &m.method, &name);
             }

@@ -18,7 +18,9 @@ pub fn struct_name(f: &syn::Ident) -> syn::Ident {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let mut c = p.chars();
-            c.next().map(|h| h.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+            c.next()
+                .map(|h| h.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
         })
         .collect();
     syn::Ident::new(&camel, f.span())
@@ -98,7 +100,12 @@ fn data_bindings(p: &Program, args: &[DataArg]) -> TokenStream {
 }
 
 /// Everything generated for `#[model] fn name(...)`.
-pub fn generate(item: &syn::ItemFn, args: &[DataArg], ctx: &mut Ctx, gradient_body: TokenStream) -> TokenStream {
+pub fn generate(
+    item: &syn::ItemFn,
+    args: &[DataArg],
+    ctx: &mut Ctx,
+    gradient_body: TokenStream,
+) -> TokenStream {
     let vis = &item.vis;
     let name = struct_name(&item.sig.ident);
     let docs = item.attrs.iter().filter(|a| a.path().is_ident("doc"));
@@ -146,7 +153,10 @@ pub fn generate(item: &syn::ItemFn, args: &[DataArg], ctx: &mut Ctx, gradient_bo
                     };
                     shape_stmts.push(quote!(__shapes.push((#sname, #n));));
                 }
-                Stmt::Let { vars, init, .. } if !vars.iter().any(|v| g.ctx.activity.is_active(*v)) && !g.ctx.is_active(init) => {
+                Stmt::Let { vars, init, .. }
+                    if !vars.iter().any(|v| g.ctx.activity.is_active(*v))
+                        && !g.ctx.is_active(init) =>
+                {
                     let ids: Vec<syn::Ident> = vars.iter().map(|v| ident(g.ctx, *v)).collect();
                     if ids.len() == 1 {
                         shape_stmts.push(quote!(let #(#ids)* = #init;));

@@ -2,7 +2,9 @@
 //! `f64` variants for `unconstrain` and `simulate`, which differ only at sites.
 
 use super::expr::{primal, strip, Ctx};
-use super::sites::{broadcast_dist, flat_support, is_discrete, is_flat, is_vector_value, scalar_dist};
+use super::sites::{
+    broadcast_dist, flat_support, is_discrete, is_flat, is_vector_value, scalar_dist,
+};
 use crate::ir::lower::is_vector_dist;
 use crate::ir::{Block, Kind, Place, Stmt, VarId};
 use crate::runtime_paths as rt;
@@ -51,12 +53,17 @@ pub fn values_only(ctx: &Ctx, e: &syn::Expr) -> syn::Expr {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             let scalar = rt::scalar();
             match e {
-                syn::Expr::Path(_) if self.ctx.is_active(e) && self.ctx.var_kind(e) == Some(Kind::Real) => {
+                syn::Expr::Path(_)
+                    if self.ctx.is_active(e) && self.ctx.var_kind(e) == Some(Kind::Real) =>
+                {
                     let inner = e.clone();
                     *e = syn::parse_quote_spanned!(inner.span()=> (<S as #scalar>::value(#inner)));
                     return;
                 }
-                syn::Expr::Index(ix) if self.ctx.is_active(&ix.expr) && self.ctx.var_kind(&ix.expr) == Some(Kind::Reals) => {
+                syn::Expr::Index(ix)
+                    if self.ctx.is_active(&ix.expr)
+                        && self.ctx.var_kind(&ix.expr) == Some(Kind::Reals) =>
+                {
                     let inner = e.clone();
                     *e = syn::parse_quote_spanned!(inner.span()=> (<S as #scalar>::value(#inner)));
                     return;
@@ -74,7 +81,13 @@ pub fn values_only(ctx: &Ctx, e: &syn::Expr) -> syn::Expr {
 impl<'c, 'a> PrimalGen<'c, 'a> {
     /// A generator of the given flavour.
     pub fn new(ctx: &'c mut Ctx<'a>, flavor: Flavor) -> Self {
-        PrimalGen { ctx, flavor, slots: 0, journal: Vec::new(), scopes: vec![Vec::new()] }
+        PrimalGen {
+            ctx,
+            flavor,
+            slots: 0,
+            journal: Vec::new(),
+            scopes: vec![Vec::new()],
+        }
     }
 
     /// Code of a block in its own Rust scope, returning buffers at its end.
@@ -95,7 +108,10 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
     fn put_backs(&mut self) -> TokenStream {
         let taken = self.scopes.pop().unwrap_or_default();
         self.scopes.push(Vec::new());
-        let items = taken.iter().rev().map(|(slot, id)| quote!(__stacks.put_back(#slot, #id);));
+        let items = taken
+            .iter()
+            .rev()
+            .map(|(slot, id)| quote!(__stacks.put_back(#slot, #id);));
         let out = quote!(#(#items)*);
         self.scopes.pop();
         out
@@ -124,7 +140,12 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                     quote_spanned!(*span=> let mut #id;)
                 }
             }
-            Stmt::Assign { place, op, value, span } => {
+            Stmt::Assign {
+                place,
+                op,
+                value,
+                span,
+            } => {
                 let var = place.var();
                 let active = self.ctx.activity.is_active(var);
                 let id = ident(self.ctx, var);
@@ -133,7 +154,9 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                     Place::Element(_, i) => quote!(#id[#i]),
                 };
                 let op = op.as_ref().map_or(quote!(=), |o| quote!(#o));
-                if let (Some((_, vid)), Place::Element(_, i)) = (self.journal.iter().find(|(v, _)| *v == var), place) {
+                if let (Some((_, vid)), Place::Element(_, i)) =
+                    (self.journal.iter().find(|(v, _)| *v == var), place)
+                {
                     let v = primal(self.ctx, value);
                     return quote_spanned!(*span=> {
                         let __ji: usize = (#i) as usize;
@@ -152,7 +175,12 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                 }
             }
             Stmt::Sample { var, site, span } => self.sample(*var, *site, *span),
-            Stmt::Observe { name, dist, value, span } => self.observe(name, dist, value, *span),
+            Stmt::Observe {
+                name,
+                dist,
+                value,
+                span,
+            } => self.observe(name, dist, value, *span),
             Stmt::Factor { value, span } => {
                 let v = primal(self.ctx, value);
                 let root = rt::root();
@@ -171,7 +199,13 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                     __r.deterministic(#name, <S as #scalar>::value(#v));
                 })
             }
-            Stmt::For { pat, iter, body, span, .. } => {
+            Stmt::For {
+                pat,
+                iter,
+                body,
+                span,
+                ..
+            } => {
                 let body = self.block(body);
                 quote_spanned!(*span=> for #pat in #iter #body)
             }
@@ -180,7 +214,12 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                 let body = self.block(body);
                 quote_spanned!(*span=> while #c #body)
             }
-            Stmt::If { cond, then, otherwise, span } => {
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                span,
+            } => {
                 let c = values_only(self.ctx, cond);
                 let t = self.block(then);
                 match otherwise {
@@ -191,7 +230,11 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                     None => quote_spanned!(*span=> if #c #t),
                 }
             }
-            Stmt::Match { scrutinee, arms, span } => {
+            Stmt::Match {
+                scrutinee,
+                arms,
+                span,
+            } => {
                 let arms: Vec<TokenStream> = arms
                     .iter()
                     .map(|(p, b)| {
@@ -226,13 +269,24 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         }
     }
 
-    fn let_stmt(&mut self, vars: &[VarId], init: &syn::Expr, span: proc_macro2::Span) -> TokenStream {
+    fn let_stmt(
+        &mut self,
+        vars: &[VarId],
+        init: &syn::Expr,
+        span: proc_macro2::Span,
+    ) -> TokenStream {
         let scalar = rt::scalar();
         if vars.len() > 1 {
             let ids: Vec<syn::Ident> = vars.iter().map(|v| ident(self.ctx, *v)).collect();
             let muts: Vec<TokenStream> = vars
                 .iter()
-                .map(|v| if self.ctx.program.var(*v).mutable { quote!(mut) } else { quote!() })
+                .map(|v| {
+                    if self.ctx.program.var(*v).mutable {
+                        quote!(mut)
+                    } else {
+                        quote!()
+                    }
+                })
                 .collect();
             let any_active = vars.iter().any(|v| self.ctx.activity.is_active(*v));
             if !any_active {
@@ -245,7 +299,13 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
             let parts: Vec<TokenStream> = vars
                 .iter()
                 .zip(&t.elems)
-                .map(|(v, e)| if self.ctx.activity.is_active(*v) { primal(self.ctx, e) } else { quote!(#e) })
+                .map(|(v, e)| {
+                    if self.ctx.activity.is_active(*v) {
+                        primal(self.ctx, e)
+                    } else {
+                        quote!(#e)
+                    }
+                })
                 .collect();
             return quote_spanned!(span=> let (#(#muts #ids),*) = (#(#parts),*););
         }
@@ -263,13 +323,20 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
             }
             Kind::Reals => self.vector_init(&id, init, span),
             _ => {
-                self.ctx.diag.error_at(init, "unsupported value for a parameter-dependent variable");
+                self.ctx
+                    .diag
+                    .error_at(init, "unsupported value for a parameter-dependent variable");
                 quote!()
             }
         }
     }
 
-    fn vector_init(&mut self, id: &syn::Ident, init: &syn::Expr, span: proc_macro2::Span) -> TokenStream {
+    fn vector_init(
+        &mut self,
+        id: &syn::Ident,
+        init: &syn::Expr,
+        span: proc_macro2::Span,
+    ) -> TokenStream {
         let scalar = rt::scalar();
         let zero = quote!(<S as #scalar>::zero());
         match strip(init) {
@@ -298,7 +365,8 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                         quote_spanned!(span=> let mut #id: Vec<S> = #take;)
                     }
                     Ok((items, None)) => {
-                        let vals: Vec<TokenStream> = items.iter().map(|e| primal(self.ctx, e)).collect();
+                        let vals: Vec<TokenStream> =
+                            items.iter().map(|e| primal(self.ctx, e)).collect();
                         let take = self.take(id, quote!(0), zero);
                         quote_spanned!(span=> let mut #id: Vec<S> = #take; #(#id.push(#vals);)*)
                     }
@@ -308,8 +376,7 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                     }
                 }
             }
-            syn::Expr::Call(c)
-                if matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "with_capacity")) =>
+            syn::Expr::Call(c) if matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "with_capacity")) =>
             {
                 let n = c.args.first().cloned();
                 let take = self.take(id, quote!(0), zero);
@@ -380,7 +447,9 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
             },
         };
         let record = match self.flavor {
-            Flavor::Density => quote!(if let Some(__r) = __rec.as_deref_mut() { __r.site(<S as #scalar>::value(__v)); }),
+            Flavor::Density => {
+                quote!(if let Some(__r) = __rec.as_deref_mut() { __r.site(<S as #scalar>::value(__v)); })
+            }
             _ => quote!(__trace.site(__v);),
         };
         match &site.dist.iid {
@@ -429,7 +498,13 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         }
     }
 
-    fn observe(&mut self, name: &str, d: &crate::ir::DistCall, value: &syn::Expr, span: proc_macro2::Span) -> TokenStream {
+    fn observe(
+        &mut self,
+        name: &str,
+        d: &crate::ir::DistCall,
+        value: &syn::Expr,
+        span: proc_macro2::Span,
+    ) -> TokenStream {
         let dist = rt::dist();
         let scalar = rt::scalar();
         let root = rt::root();
@@ -473,7 +548,15 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         })
     }
 
-    fn simulate_observe(&mut self, name: &str, d: &crate::ir::DistCall, value: &syn::Expr, vector: bool, discrete: bool, span: proc_macro2::Span) -> TokenStream {
+    fn simulate_observe(
+        &mut self,
+        name: &str,
+        d: &crate::ir::DistCall,
+        value: &syn::Expr,
+        vector: bool,
+        discrete: bool,
+        span: proc_macro2::Span,
+    ) -> TokenStream {
         let dist = rt::dist();
         let root = rt::root();
         let conv = if discrete { quote!(as f64) } else { quote!() };

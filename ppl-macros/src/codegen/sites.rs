@@ -10,14 +10,31 @@ use syn::spanned::Spanned;
 
 /// Distributions over integers (observe values are counts).
 pub const DISCRETE: &[&str] = &[
-    "Bernoulli", "BernoulliLogit", "Binomial", "BinomialLogit", "Poisson", "PoissonLog", "NegativeBinomial2",
-    "NegativeBinomial2Log", "Categorical", "CategoricalLogit",
+    "Bernoulli",
+    "BernoulliLogit",
+    "Binomial",
+    "BinomialLogit",
+    "Poisson",
+    "PoissonLog",
+    "NegativeBinomial2",
+    "NegativeBinomial2Log",
+    "Categorical",
+    "CategoricalLogit",
 ];
 
 /// Supports usable in `Flat(...)`, with their number of bound arguments.
 pub const SUPPORTS: &[(&str, usize)] = &[
-    ("Real", 0), ("Positive", 0), ("UnitInterval", 0), ("LowerBounded", 1), ("UpperBounded", 1), ("Interval", 2),
-    ("Simplex", 1), ("Ordered", 1), ("PositiveOrdered", 1), ("CorrCholesky", 1), ("CovCholesky", 1),
+    ("Real", 0),
+    ("Positive", 0),
+    ("UnitInterval", 0),
+    ("LowerBounded", 1),
+    ("UpperBounded", 1),
+    ("Interval", 2),
+    ("Simplex", 1),
+    ("Ordered", 1),
+    ("PositiveOrdered", 1),
+    ("CorrCholesky", 1),
+    ("CovCholesky", 1),
 ];
 
 /// `true` for a distribution over integers.
@@ -35,11 +52,21 @@ pub fn is_flat(d: &DistCall) -> bool {
 pub fn flat_support(ctx: &mut Ctx, d: &DistCall) -> (TokenStream, Vec<syn::Expr>) {
     let tr = rt::transforms();
     let Some(arg) = d.args.first().filter(|_| d.args.len() == 1) else {
-        ctx.diag.error(d.span, "`Flat` takes one support, e.g. `Flat(Positive)` or `Flat(Interval(0.0, 1.0))`");
+        ctx.diag.error(
+            d.span,
+            "`Flat` takes one support, e.g. `Flat(Positive)` or `Flat(Interval(0.0, 1.0))`",
+        );
         return (quote!(#tr::Support::Real), Vec::new());
     };
     let (name, args): (String, Vec<syn::Expr>) = match strip(arg) {
-        syn::Expr::Path(p) => (p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(), Vec::new()),
+        syn::Expr::Path(p) => (
+            p.path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default(),
+            Vec::new(),
+        ),
         syn::Expr::Call(c) => (
             crate::ir::lower::path_name(&c.func).unwrap_or_default(),
             c.args.iter().cloned().collect(),
@@ -48,23 +75,36 @@ pub fn flat_support(ctx: &mut Ctx, d: &DistCall) -> (TokenStream, Vec<syn::Expr>
     };
     let Some((_, n)) = SUPPORTS.iter().find(|(s, _)| *s == name) else {
         let names: Vec<&str> = SUPPORTS.iter().map(|(s, _)| *s).collect();
-        ctx.diag.error_at(arg, format!("unknown support: expected one of {}", names.join(", ")));
+        ctx.diag.error_at(
+            arg,
+            format!("unknown support: expected one of {}", names.join(", ")),
+        );
         return (quote!(#tr::Support::Real), Vec::new());
     };
     if args.len() != *n {
-        ctx.diag.error_at(arg, format!("`{name}` takes {n} argument(s)"));
+        ctx.diag
+            .error_at(arg, format!("`{name}` takes {n} argument(s)"));
         return (quote!(#tr::Support::Real), Vec::new());
     }
     let ident = syn::Ident::new(&name, arg.span());
     match name.as_str() {
         "LowerBounded" | "UpperBounded" | "Interval" => {
             let bounds: Vec<TokenStream> = args.iter().map(|a| primal(ctx, a)).collect();
-            (quote_spanned!(arg.span()=> #tr::Support::#ident(#(#bounds),*)), args)
+            (
+                quote_spanned!(arg.span()=> #tr::Support::#ident(#(#bounds),*)),
+                args,
+            )
         }
-        "Real" | "Positive" | "UnitInterval" => (quote_spanned!(arg.span()=> #tr::Support::#ident), Vec::new()),
+        "Real" | "Positive" | "UnitInterval" => (
+            quote_spanned!(arg.span()=> #tr::Support::#ident),
+            Vec::new(),
+        ),
         _ => {
             let k = &args[0];
-            (quote_spanned!(arg.span()=> #tr::Support::#ident((#k) as usize)), Vec::new())
+            (
+                quote_spanned!(arg.span()=> #tr::Support::#ident((#k) as usize)),
+                Vec::new(),
+            )
         }
     }
 }

@@ -43,8 +43,12 @@ fn assigned(b: &Block, out: &mut BTreeSet<VarId>) {
             Stmt::Push { var, .. } => {
                 out.insert(*var);
             }
-            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => assigned(body, out),
-            Stmt::If { then, otherwise, .. } => {
+            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => {
+                assigned(body, out)
+            }
+            Stmt::If {
+                then, otherwise, ..
+            } => {
                 assigned(then, out);
                 if let Some(o) = otherwise {
                     assigned(o, out);
@@ -69,7 +73,9 @@ fn declared(b: &Block, out: &mut BTreeSet<VarId>) {
                 declared(body, out);
             }
             Stmt::While { body, .. } | Stmt::Block(body) => declared(body, out),
-            Stmt::If { then, otherwise, .. } => {
+            Stmt::If {
+                then, otherwise, ..
+            } => {
                 declared(then, out);
                 if let Some(o) = otherwise {
                     declared(o, out);
@@ -104,7 +110,9 @@ fn reads(b: &Block, out: &mut BTreeSet<VarId>) {
                     dist(d, e);
                     e(value);
                 }
-                Stmt::Factor { value, .. } | Stmt::Deterministic { value, .. } | Stmt::Push { value, .. } => e(value),
+                Stmt::Factor { value, .. }
+                | Stmt::Deterministic { value, .. }
+                | Stmt::Push { value, .. } => e(value),
                 Stmt::Expr(x) => e(x),
                 Stmt::For { iter, body, .. } => {
                     e(iter);
@@ -114,19 +122,27 @@ fn reads(b: &Block, out: &mut BTreeSet<VarId>) {
                     e(cond);
                     walk(body, e);
                 }
-                Stmt::If { cond, then, otherwise, .. } => {
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                    ..
+                } => {
                     e(cond);
                     walk(then, e);
                     if let Some(o) = otherwise {
                         walk(o, e);
                     }
                 }
-                Stmt::Match { scrutinee, arms, .. } => {
+                Stmt::Match {
+                    scrutinee, arms, ..
+                } => {
                     e(scrutinee);
                     arms.iter().for_each(|(_, b)| walk(b, e));
                 }
                 Stmt::Block(b) => walk(b, e),
-                Stmt::Sample { .. } | Stmt::Declare { .. } | Stmt::Break(_) | Stmt::Continue(_) => {}
+                Stmt::Sample { .. } | Stmt::Declare { .. } | Stmt::Break(_) | Stmt::Continue(_) => {
+                }
             }
         }
     }
@@ -137,7 +153,9 @@ fn reads(b: &Block, out: &mut BTreeSet<VarId>) {
 fn has_loop_exit(b: &Block) -> bool {
     b.stmts.iter().any(|s| match s {
         Stmt::Break(_) | Stmt::Continue(_) => true,
-        Stmt::If { then, otherwise, .. } => has_loop_exit(then) || otherwise.as_ref().is_some_and(has_loop_exit),
+        Stmt::If {
+            then, otherwise, ..
+        } => has_loop_exit(then) || otherwise.as_ref().is_some_and(has_loop_exit),
         Stmt::Match { arms, .. } => arms.iter().any(|(_, b)| has_loop_exit(b)),
         Stmt::Block(b) => has_loop_exit(b),
         _ => false,
@@ -152,8 +170,15 @@ fn is_active_block(ctx: &Ctx, b: &Block) -> bool {
         Stmt::Assign { place, .. } => ctx.activity.is_active(place.var()),
         Stmt::Push { var, .. } => ctx.activity.is_active(*var),
         Stmt::Observe { .. } | Stmt::Factor { .. } | Stmt::Sample { .. } => true,
-        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => is_active_block(ctx, body),
-        Stmt::If { then, otherwise, .. } => is_active_block(ctx, then) || otherwise.as_ref().is_some_and(|o| is_active_block(ctx, o)),
+        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => {
+            is_active_block(ctx, body)
+        }
+        Stmt::If {
+            then, otherwise, ..
+        } => {
+            is_active_block(ctx, then)
+                || otherwise.as_ref().is_some_and(|o| is_active_block(ctx, o))
+        }
         Stmt::Match { arms, .. } => arms.iter().any(|(_, b)| is_active_block(ctx, b)),
         Stmt::Deterministic { .. } | Stmt::Break(_) | Stmt::Continue(_) | Stmt::Expr(_) => false,
     })
@@ -175,7 +200,14 @@ pub struct VjpGen<'c, 'a> {
 impl<'c, 'a> VjpGen<'c, 'a> {
     /// A generator whose scratch slots start at `first_slot`.
     pub fn new(ctx: &'c mut Ctx<'a>, first_slot: usize) -> Self {
-        VjpGen { ctx, slots: first_slot, scopes: vec![Vec::new()], vectors: vec![Vec::new()], in_replay: false, journal_ids: Vec::new() }
+        VjpGen {
+            ctx,
+            slots: first_slot,
+            scopes: vec![Vec::new()],
+            vectors: vec![Vec::new()],
+            in_replay: false,
+            journal_ids: Vec::new(),
+        }
     }
 
     /// The body of `__gradient` (forward sweep, reverse sweep, buffers returned).
@@ -204,7 +236,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
 
     fn put_backs(&mut self) -> TokenStream {
         let taken = std::mem::take(self.scopes.last_mut().expect("scope"));
-        let items = taken.iter().rev().map(|(slot, id)| quote!(__stacks.put_back(#slot, #id);));
+        let items = taken
+            .iter()
+            .rev()
+            .map(|(slot, id)| quote!(__stacks.put_back(#slot, #id);));
         quote!(#(#items)*)
     }
 
@@ -237,7 +272,12 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let mut out = Sweep::default();
         for (k, s) in b.stmts.iter().enumerate() {
             let mut later = after.clone();
-            assigned(&Block { stmts: b.stmts[k + 1..].to_vec() }, &mut later);
+            assigned(
+                &Block {
+                    stmts: b.stmts[k + 1..].to_vec(),
+                },
+                &mut later,
+            );
             self.sweep_stmt(s, &later, &mut out);
         }
         out
@@ -260,7 +300,9 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 }
                 if vars.len() > 1 {
                     let syn::Expr::Tuple(t) = strip(init) else {
-                        self.ctx.diag.error_at(init, "destructure a tuple expression `(a, b)` here");
+                        self.ctx
+                            .diag
+                            .error_at(init, "destructure a tuple expression `(a, b)` here");
                         return;
                     };
                     for (v, e) in vars.iter().zip(&t.elems) {
@@ -272,19 +314,29 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 match self.ctx.program.var(v).kind {
                     Kind::Real => self.let_scalar(v, init, *span, out),
                     Kind::Reals => self.let_vector(v, init, *span, out),
-                    _ => self.ctx.diag.error_at(init, "unsupported value for a parameter-dependent variable"),
+                    _ => self
+                        .ctx
+                        .diag
+                        .error_at(init, "unsupported value for a parameter-dependent variable"),
                 }
             }
             Stmt::Declare { var, span } => {
                 let id = ident(self.ctx, *var);
                 if self.ctx.activity.is_active(*var) {
                     let bar = bar_of(&id);
-                    out.fwd.push(quote_spanned!(*span=> let mut #id: S = #zero; let mut #bar: S = #zero;));
+                    out.fwd.push(
+                        quote_spanned!(*span=> let mut #id: S = #zero; let mut #bar: S = #zero;),
+                    );
                 } else {
                     out.fwd.push(quote_spanned!(*span=> let mut #id;));
                 }
             }
-            Stmt::Assign { place, op, value, span } => {
+            Stmt::Assign {
+                place,
+                op,
+                value,
+                span,
+            } => {
                 if !self.ctx.activity.is_active(place.var()) {
                     out.fwd.push(self.primal_stmt(s));
                     return;
@@ -301,11 +353,18 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 let lin = linearize(self.ctx, value);
                 let i = self.ctx.temp("i");
                 let (f, v, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
-                out.fwd.push(quote_spanned!(*span=> #(#f)* #id.push(#v); let #i: usize = #id.len() - 1;));
+                out.fwd.push(
+                    quote_spanned!(*span=> #(#f)* #id.push(#v); let #i: usize = #id.len() - 1;),
+                );
                 out.rev.push(quote_spanned!(*span=> let #lb: S = #bar[#i]; #bar[#i] = #zero; #(#r)* let _ = #id.pop();));
             }
             Stmt::Sample { var, site, span } => self.sample(*var, *site, *span, out),
-            Stmt::Observe { name, dist, value, span } => self.observe(name, dist, value, *span, later, out),
+            Stmt::Observe {
+                name,
+                dist,
+                value,
+                span,
+            } => self.observe(name, dist, value, *span, later, out),
             Stmt::Factor { value, span } => {
                 let lin = linearize(self.ctx, value);
                 let root = rt::root();
@@ -321,7 +380,13 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 }
             }
             Stmt::Deterministic { .. } => {}
-            Stmt::For { pat, iter, body, span, .. } => {
+            Stmt::For {
+                pat,
+                iter,
+                body,
+                span,
+                ..
+            } => {
                 if !is_active_block(self.ctx, body) {
                     out.fwd.push(self.primal_stmt(s));
                     return;
@@ -333,11 +398,19 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 if self.fusable(body, later) {
                     let sync = self.sync_vectors();
                     let inner = self.fused_scope(body, later);
-                    out.fwd.push(quote_spanned!(*span=> #sync for #pat in #iter #inner));
+                    out.fwd
+                        .push(quote_spanned!(*span=> #sync for #pat in #iter #inner));
                 } else {
                     let it = self.ctx.temp("it");
                     out.fwd.push(quote_spanned!(*span=> let #it = #iter;));
-                    self.recorded(body, *span, quote!(for #pat in #it.clone()), quote!(for #pat in #it.clone().rev()), None, out);
+                    self.recorded(
+                        body,
+                        *span,
+                        quote!(for #pat in #it.clone()),
+                        quote!(for #pat in #it.clone().rev()),
+                        None,
+                        out,
+                    );
                 }
             }
             Stmt::While { cond, body, span } => {
@@ -360,8 +433,16 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     out,
                 );
             }
-            Stmt::If { cond, then, otherwise, span } => {
-                let active = is_active_block(self.ctx, then) || otherwise.as_ref().is_some_and(|o| is_active_block(self.ctx, o));
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                span,
+            } => {
+                let active = is_active_block(self.ctx, then)
+                    || otherwise
+                        .as_ref()
+                        .is_some_and(|o| is_active_block(self.ctx, o));
                 if !active {
                     out.fwd.push(self.primal_stmt(s));
                     return;
@@ -377,16 +458,26 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let o = self.fused_scope(other, later);
                     out.fwd.push(quote_spanned!(*span=> #sync if #c #t else #o));
                 } else {
-                    self.recorded_branches(&[then.clone(), other.clone()], quote!(if #c { 0usize } else { 1usize }), *span, out);
+                    self.recorded_branches(
+                        &[then.clone(), other.clone()],
+                        quote!(if #c { 0usize } else { 1usize }),
+                        *span,
+                        out,
+                    );
                 }
             }
-            Stmt::Match { scrutinee, arms, span } => {
+            Stmt::Match {
+                scrutinee,
+                arms,
+                span,
+            } => {
                 if !arms.iter().any(|(_, b)| is_active_block(self.ctx, b)) {
                     out.fwd.push(self.primal_stmt(s));
                     return;
                 }
                 let mut all = Block::default();
-                arms.iter().for_each(|(_, b)| all.stmts.extend(b.stmts.iter().cloned()));
+                arms.iter()
+                    .for_each(|(_, b)| all.stmts.extend(b.stmts.iter().cloned()));
                 if self.fusable(&all, later) {
                     let sync = self.sync_vectors();
                     let arms_code: Vec<TokenStream> = arms
@@ -396,11 +487,17 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                             quote!(#p => #b)
                         })
                         .collect();
-                    out.fwd.push(quote_spanned!(*span=> #sync match #scrutinee { #(#arms_code)* }));
+                    out.fwd
+                        .push(quote_spanned!(*span=> #sync match #scrutinee { #(#arms_code)* }));
                 } else {
                     let sel = arms.iter().enumerate().map(|(k, (p, _))| quote!(#p => #k));
                     let blocks: Vec<Block> = arms.iter().map(|(_, b)| b.clone()).collect();
-                    self.recorded_branches(&blocks, quote!(match #scrutinee { #(#sel,)* }), *span, out);
+                    self.recorded_branches(
+                        &blocks,
+                        quote!(match #scrutinee { #(#sel,)* }),
+                        *span,
+                        out,
+                    );
                 }
             }
             Stmt::Block(b) => {
@@ -422,7 +519,9 @@ impl<'c, 'a> VjpGen<'c, 'a> {
     fn primal_stmt(&mut self, s: &Stmt) -> TokenStream {
         let mut g = PrimalGen::new(self.ctx, Flavor::Density);
         g.slots = self.slots;
-        let code = g.block(&Block { stmts: vec![s.clone()] });
+        let code = g.block(&Block {
+            stmts: vec![s.clone()],
+        });
         self.slots = g.slots;
         // Passive statements may declare variables used later: emit without the scope.
         let stream: TokenStream = match syn::parse2::<syn::Block>(code.clone()) {
@@ -454,9 +553,13 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         assigned(body, &mut a);
         declared(body, &mut d);
         reads(body, &mut r);
-        let outer_writes = a.iter().any(|v| !d.contains(v) && self.ctx.activity.is_active(*v));
+        let outer_writes = a
+            .iter()
+            .any(|v| !d.contains(v) && self.ctx.activity.is_active(*v));
         let outer_passive_writes = a.iter().any(|v| !d.contains(v));
-        let reads_reassigned = r.iter().any(|v| !d.contains(v) && later.contains(v) && self.ctx.activity.is_active(*v));
+        let reads_reassigned = r
+            .iter()
+            .any(|v| !d.contains(v) && later.contains(v) && self.ctx.activity.is_active(*v));
         !(outer_writes || outer_passive_writes || reads_reassigned)
     }
 
@@ -465,14 +568,19 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let id = ident(self.ctx, v);
         let bar = bar_of(&id);
         if !self.ctx.activity.is_active(v) {
-            let m = if self.ctx.program.var(v).mutable { quote!(mut) } else { quote!() };
+            let m = if self.ctx.program.var(v).mutable {
+                quote!(mut)
+            } else {
+                quote!()
+            };
             out.fwd.push(quote_spanned!(span=> let #m #id = #init;));
             return;
         }
         let lin = linearize(self.ctx, init);
         let (f, val, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
         out.fwd.push(quote_spanned!(span=> #(#f)* let mut #id: S = #val; let mut #bar: S = <S as #scalar>::zero();));
-        out.rev.push(quote_spanned!(span=> let #lb: S = #bar; #(#r)*));
+        out.rev
+            .push(quote_spanned!(span=> let #lb: S = #bar; #(#r)*));
     }
 
     fn let_vector(&mut self, v: VarId, init: &syn::Expr, span: Span, out: &mut Sweep) {
@@ -480,7 +588,9 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let zero = quote!(<S as #scalar>::zero());
         let id = ident(self.ctx, v);
         let bar = bar_of(&id);
-        let parsed: Option<(Vec<syn::Expr>, Option<syn::Expr>, Option<syn::Expr>)> = match strip(init) {
+        let parsed: Option<(Vec<syn::Expr>, Option<syn::Expr>, Option<syn::Expr>)> = match strip(
+            init,
+        ) {
             syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => m
                 .mac
                 .parse_body_with(|input: syn::parse::ParseStream| {
@@ -522,7 +632,8 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             out.fwd.push(quote_spanned!(span=> let mut #id: Vec<S> = #take; #id.reserve((#cap) as usize); let mut #bar: Vec<S> = #take_bar;));
         } else {
             let take = self.take(&id, quote!(0), quote!(#zero));
-            out.fwd.push(quote_spanned!(span=> let mut #id: Vec<S> = #take;));
+            out.fwd
+                .push(quote_spanned!(span=> let mut #id: Vec<S> = #take;));
             let mut revs = Vec::new();
             for (k, e) in items.iter().enumerate() {
                 let lin = linearize(self.ctx, e);
@@ -538,7 +649,14 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         }
     }
 
-    fn assign(&mut self, place: &Place, op: Option<&syn::BinOp>, value: &syn::Expr, span: Span, out: &mut Sweep) {
+    fn assign(
+        &mut self,
+        place: &Place,
+        op: Option<&syn::BinOp>,
+        value: &syn::Expr,
+        span: Span,
+        out: &mut Sweep,
+    ) {
         let scalar = rt::scalar();
         let zero = quote!(<S as #scalar>::zero());
         let v = place.var();
@@ -564,7 +682,8 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 let lin = linearize(self.ctx, &rhs);
                 let (f, val, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
                 out.fwd.push(quote_spanned!(span=> #(#f)* #id = #val;));
-                out.rev.push(quote_spanned!(span=> let #lb: S = #bar; #bar = #zero; #(#r)*));
+                out.rev
+                    .push(quote_spanned!(span=> let #lb: S = #bar; #bar = #zero; #(#r)*));
             }
             Place::Element(_, index) => {
                 let i = self.ctx.temp("i");
@@ -594,23 +713,40 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let bar = bar_of(&id);
         let name = &site.name;
         if is_vector_dist(&site.dist) {
-            self.ctx.diag.error(site.dist.span, "vector-valued distributions at sample sites are not supported by the compiler yet");
+            self.ctx.diag.error(
+                site.dist.span,
+                "vector-valued distributions at sample sites are not supported by the compiler yet",
+            );
             return;
         }
         let flat = is_flat(&site.dist);
         // Arguments (or, for Flat, the bounds of its support).
-        let (lins, d_expr, support, bound_args): (Vec<Linear>, TokenStream, TokenStream, (Option<usize>, Option<usize>)) = if flat {
+        let (lins, d_expr, support, bound_args): (
+            Vec<Linear>,
+            TokenStream,
+            TokenStream,
+            (Option<usize>, Option<usize>),
+        ) = if flat {
             let (_, bounds) = flat_support(self.ctx, &site.dist);
             let lins: Vec<Linear> = bounds.iter().map(|b| linearize(self.ctx, b)).collect();
             let arg = &site.dist.args[0];
             let sname = match strip(arg) {
                 syn::Expr::Call(c) => crate::ir::lower::path_name(&c.func).unwrap_or_default(),
-                syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+                syn::Expr::Path(p) => p
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default(),
                 _ => String::new(),
             };
             let sident = syn::Ident::new(&sname, arg.span());
             let vals: Vec<&syn::Ident> = lins.iter().map(|l| &l.value).collect();
-            let sup = if vals.is_empty() { quote!(#tr::Support::#sident) } else { quote!(#tr::Support::#sident(#(#vals),*)) };
+            let sup = if vals.is_empty() {
+                quote!(#tr::Support::#sident)
+            } else {
+                quote!(#tr::Support::#sident(#(#vals),*))
+            };
             drop(vals);
             let bounds = match sname.as_str() {
                 "LowerBounded" => (Some(0), None),
@@ -623,9 +759,18 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             let lins = self.dist_args(&site.dist);
             let vals: Vec<&syn::Ident> = lins.iter().map(|l| &l.value).collect();
             let dname = &site.dist.name;
-            let bounds = if site.dist.name == "Uniform" { (Some(0), Some(1)) } else { (None, None) };
+            let bounds = if site.dist.name == "Uniform" {
+                (Some(0), Some(1))
+            } else {
+                (None, None)
+            };
             let d_expr = quote!(#dist::#dname(#(#vals),*));
-            (lins, d_expr, quote!(#dist::ContinuousDistribution::support(&__d)), bounds)
+            (
+                lins,
+                d_expr,
+                quote!(#dist::ContinuousDistribution::support(&__d)),
+                bounds,
+            )
         };
         let fwd_args = lins.iter().map(|l| {
             let f = &l.forward;
@@ -735,7 +880,15 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let _ = root;
     }
 
-    fn observe(&mut self, name: &str, d: &DistCall, value: &syn::Expr, span: Span, later: &BTreeSet<VarId>, out: &mut Sweep) {
+    fn observe(
+        &mut self,
+        name: &str,
+        d: &DistCall,
+        value: &syn::Expr,
+        span: Span,
+        later: &BTreeSet<VarId>,
+        out: &mut Sweep,
+    ) {
         let scalar = rt::scalar();
         let zero = quote!(<S as #scalar>::zero());
         let dist = rt::dist();
@@ -762,9 +915,13 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 quote!(#(#f)*)
             });
             let (value_fwd, value_back, term) = if discrete {
-                (quote!(), quote!(), quote! {
-                    let (__term, __dpd) = #dist::DiscreteDistribution::lpmf_grad(&#dist::#dname(#(#vals),*), (#value) as i64);
-                })
+                (
+                    quote!(),
+                    quote!(),
+                    quote! {
+                        let (__term, __dpd) = #dist::DiscreteDistribution::lpmf_grad(&#dist::#dname(#(#vals),*), (#value) as i64);
+                    },
+                )
             } else {
                 let ylin = linearize(self.ctx, value);
                 let (yf, yv, yb, yr) = (&ylin.forward, &ylin.value, &ylin.bar, &ylin.reverse);
@@ -777,7 +934,9 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     },
                 )
             };
-            let dy_decl = if discrete { quote!() } else {
+            let dy_decl = if discrete {
+                quote!()
+            } else {
                 // the value's partial lives in the forward scope for the reverse statement
                 quote!()
             };
@@ -816,7 +975,9 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                         _ => None,
                     };
                     let Some(bar) = bar else {
-                        self.ctx.diag.error_at(a, "pass a parameter vector by name here");
+                        self.ctx
+                            .diag
+                            .error_at(a, "pass a parameter vector by name here");
                         return;
                     };
                     args.push(quote!(&(#a)[..]));
@@ -852,19 +1013,30 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             match bar {
                 Some(b) => (quote!(&(#value)[..]), quote!(&mut &mut #b[..],)),
                 None => {
-                    self.ctx.diag.error_at(value, "observe a parameter-dependent vector by name");
+                    self.ctx
+                        .diag
+                        .error_at(value, "observe a parameter-dependent vector by name");
                     return;
                 }
             }
         } else {
-            (quote!(#dist::Data(&(#value)[..])), quote!(&mut #dist::NoAdjoint,))
+            (
+                quote!(#dist::Data(&(#value)[..])),
+                quote!(&mut #dist::NoAdjoint,),
+            )
         };
         let decl_bars = backs.iter().map(|(lb, _)| quote!(let mut #lb: S = #zero;));
         let run_backs = backs.iter().map(|(_, r)| r.clone());
         let (sum, sum_vjp) = if discrete {
-            (quote!(#dist::lpmf_sum(&__bd, #yarg)?), quote!(#dist::lpmf_sum_vjp(&__bd, #yarg, __lp_bar, &mut __sinks)?))
+            (
+                quote!(#dist::lpmf_sum(&__bd, #yarg)?),
+                quote!(#dist::lpmf_sum_vjp(&__bd, #yarg, __lp_bar, &mut __sinks)?),
+            )
         } else {
-            (quote!(#dist::lpdf_sum(&__bd, #yarg)?), quote!(#dist::lpdf_sum_vjp(&__bd, #yarg, __lp_bar, #ysink &mut __sinks)?))
+            (
+                quote!(#dist::lpdf_sum(&__bd, #yarg)?),
+                quote!(#dist::lpdf_sum_vjp(&__bd, #yarg, __lp_bar, #ysink &mut __sinks)?),
+            )
         };
         let sync = self.sync_vectors();
         if immediate {
@@ -920,13 +1092,25 @@ impl<'c, 'a> VjpGen<'c, 'a> {
     }
 
     /// Checkpoint pushes (forward) and the matching restores (reverse) of a region.
-    fn checkpoint(&mut self, body: &Block) -> (TokenStream, TokenStream, TokenStream, TokenStream, Vec<VarId>) {
+    fn checkpoint(
+        &mut self,
+        body: &Block,
+    ) -> (
+        TokenStream,
+        TokenStream,
+        TokenStream,
+        TokenStream,
+        Vec<VarId>,
+    ) {
         let (scalars, vectors, passive) = self.overwritten(body);
         let ck = rt::root();
         let sc: Vec<syn::Ident> = scalars.iter().map(|v| ident(self.ctx, *v)).collect();
         let ps: Vec<syn::Ident> = passive.iter().map(|v| ident(self.ctx, *v)).collect();
         let save = quote!(#(__stacks.values.push(#sc);)* #(#ck::Checkpoint::save(#ps, __stacks);)*);
-        let restore_p = ps.iter().rev().map(|p| quote!(#p = #ck::Checkpoint::restore(__stacks);));
+        let restore_p = ps
+            .iter()
+            .rev()
+            .map(|p| quote!(#p = #ck::Checkpoint::restore(__stacks);));
         let restore_s = sc.iter().rev().map(|s| quote!(#s = __stacks.pop_value();));
         let restore = quote!(#(#restore_p)* #(#restore_s)*);
         // Journal undo for the vectors, each with an id.
@@ -953,14 +1137,26 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let base = self.journal_ids.len();
         let mut g = PrimalGen::new(self.ctx, Flavor::Density);
         g.slots = self.slots;
-        g.journal = vectors.iter().enumerate().map(|(k, v)| (*v, base + k)).collect();
+        g.journal = vectors
+            .iter()
+            .enumerate()
+            .map(|(k, v)| (*v, base + k))
+            .collect();
         let code = g.block(body);
         self.slots = g.slots;
         code
     }
 
     /// A recorded loop: `head` runs the forward iterations, `rev_head` the reverse ones.
-    fn recorded(&mut self, body: &Block, span: Span, head: TokenStream, rev_head: TokenStream, trips: Option<syn::Ident>, out: &mut Sweep) {
+    fn recorded(
+        &mut self,
+        body: &Block,
+        span: Span,
+        head: TokenStream,
+        rev_head: TokenStream,
+        trips: Option<syn::Ident>,
+        out: &mut Sweep,
+    ) {
         let (save, restore, undo, _, vectors) = self.checkpoint(body);
         let primal = self.journaled_primal(body, &vectors);
         let count = trips.as_ref().map(|t| quote!(#t += 1;));
@@ -986,9 +1182,17 @@ impl<'c, 'a> VjpGen<'c, 'a> {
     }
 
     /// Branches recorded with the index of the one taken.
-    fn recorded_branches(&mut self, blocks: &[Block], select: TokenStream, span: Span, out: &mut Sweep) {
+    fn recorded_branches(
+        &mut self,
+        blocks: &[Block],
+        select: TokenStream,
+        span: Span,
+        out: &mut Sweep,
+    ) {
         let mut all = Block::default();
-        blocks.iter().for_each(|b| all.stmts.extend(b.stmts.iter().cloned()));
+        blocks
+            .iter()
+            .for_each(|b| all.stmts.extend(b.stmts.iter().cloned()));
         let (save, restore, undo, _, vectors) = self.checkpoint(&all);
         let arm = self.ctx.temp("arm");
         let primals: Vec<TokenStream> = blocks
@@ -1029,7 +1233,8 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         self.in_replay = true;
         self.journal_ids.extend(vectors.iter().copied());
         let code = self.fused_scope(body, &BTreeSet::new());
-        self.journal_ids.truncate(self.journal_ids.len() - vectors.len());
+        self.journal_ids
+            .truncate(self.journal_ids.len() - vectors.len());
         self.in_replay = was;
         code
     }
