@@ -18,6 +18,7 @@ pub mod prelude {
     pub use ppl_core::transforms::Support::{self, *};
     pub use ppl_core::{Error, Model, Result, Scalar, Workspace};
     pub use ppl_macros::model;
+    pub use ppl_samplers::{Fit, Hmc, Nuts};
 }
 
 /// Paths used by code that `#[model]` generates. Not part of the public API.

@@ -2,7 +2,7 @@
 //! against finite differences through the public `ppl::testing::check_gradients`.
 
 use ppl::prelude::*;
-use ppl::testing::{check_gradients, check_gradients_with, GradientCheckOptions};
+use ppl::testing::check_gradients;
 
 /// Eight schools, non-centred.
 #[model]

@@ -97,11 +97,6 @@ pub trait Scalar:
     }
 }
 
-/// Formats a scalar's primal value (used by `Display` bounds in error messages).
-pub(crate) fn fmt_value<S: Scalar>(x: S) -> String {
-    format!("{}", x.value())
-}
-
 impl Scalar for f64 {
     #[inline(always)]
     fn cst(value: f64) -> Self {
@@ -131,7 +126,6 @@ mod tests {
     #[test]
     fn f64_lifts_and_reads_back() {
         assert_eq!(<f64 as Scalar>::cst(2.5).value(), 2.5);
-        assert_eq!(fmt_value(1.5f64), "1.5");
         assert!(<f64 as Scalar>::one().is_finite());
         assert!(<f64 as Scalar>::cst(f64::NAN).is_nan());
     }

@@ -133,8 +133,9 @@ macro_rules! binomial_plumbing {
 
         impl<S: Scalar, N: IntArg, A: Arg<S>> Broadcast<S> for $ty<N, A> {
             type Element = $ty<i64, S>;
-            fn param_lens(&self) -> Vec<(&'static str, Option<usize>)> {
-                vec![("n", self.0.arg_len()), (stringify!($p), self.1.arg_len())]
+            fn visit_lens(&self, f: &mut dyn FnMut(&'static str, Option<usize>)) {
+                f("n", self.0.arg_len());
+                f(stringify!($p), self.1.arg_len());
             }
             #[inline(always)]
             fn element(&self, i: usize) -> Self::Element {

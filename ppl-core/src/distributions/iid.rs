@@ -1,7 +1,7 @@
 //! `dist.iid(n)`: `n` independent copies of a univariate distribution, as one vector site.
 
 use crate::ad::Scalar;
-use crate::distributions::{ContinuousDistribution, DiscreteDistribution, Params, Sample};
+use crate::distributions::{ContinuousDistribution, DiscreteDistribution, Sample};
 use crate::error::{Error, Result};
 use rand::Rng;
 

@@ -125,8 +125,37 @@ impl<S: Scalar> Adjoint<S> for NoAdjoint {
 pub trait Broadcast<S: Scalar> {
     /// The distribution of one element.
     type Element: Copy;
-    /// Lengths of the parameters, by name (`None` for scalars).
-    fn param_lens(&self) -> Vec<(&'static str, Option<usize>)>;
+    /// Calls `f` with each parameter's name and length (`None` for scalars); allocates
+    /// nothing, so a vectorised log density stays allocation-free.
+    fn visit_lens(&self, f: &mut dyn FnMut(&'static str, Option<usize>));
+
+    /// The common length of the broadcast of the parameters and a value of length
+    /// `value_len`: every slice argument must have it; scalars repeat.
+    fn broadcast_len(&self, distribution: &str, value_len: Option<usize>) -> Result<usize> {
+        let mut first: Option<(usize, &'static str)> = value_len.map(|l| (l, "value"));
+        let mut error = None;
+        self.visit_lens(&mut |name, len| {
+            if let (Some(l), None) = (len, &error) {
+                match first {
+                    None => first = Some((l, name)),
+                    Some((m, f)) if m != l => {
+                        error = Some(Error::DimensionMismatch {
+                            what: format!(
+                                "{distribution}: argument `{name}` (broadcast against `{f}`)"
+                            ),
+                            expected: m,
+                            found: l,
+                        })
+                    }
+                    _ => {}
+                }
+            }
+        });
+        match error {
+            Some(e) => Err(e),
+            None => Ok(first.map_or(1, |(l, _)| l)),
+        }
+    }
     /// The distribution of element `i`.
     fn element(&self, i: usize) -> Self::Element;
 }
@@ -145,9 +174,9 @@ macro_rules! impl_broadcast {
             $crate::distributions::Broadcast<S> for $ty<$($A),+>
         {
             type Element = $ty<$($crate::impl_params!(@s $A S)),+>;
-            fn param_lens(&self) -> Vec<(&'static str, Option<usize>)> {
+            fn visit_lens(&self, f: &mut dyn FnMut(&'static str, Option<usize>)) {
                 let $ty($($p),+) = *self;
-                vec![$((stringify!($p), $p.arg_len())),+]
+                $( f(stringify!($p), $p.arg_len()); )+
             }
             #[inline(always)]
             fn element(&self, i: usize) -> Self::Element {
@@ -172,29 +201,6 @@ macro_rules! impl_broadcast {
     (@zero $p:ident $S:ident) => { <$S as $crate::ad::Scalar>::zero() };
 }
 
-/// The common length of a broadcast: every slice argument must have it.
-pub fn broadcast_len(distribution: &str, lens: &[(&'static str, Option<usize>)]) -> Result<usize> {
-    let mut n: Option<(usize, &str)> = None;
-    for &(name, len) in lens {
-        if let Some(l) = len {
-            match n {
-                None => n = Some((l, name)),
-                Some((m, first)) if m != l => {
-                    return Err(Error::DimensionMismatch {
-                        what: format!(
-                            "{distribution}: argument `{name}` (broadcast against `{first}`)"
-                        ),
-                        expected: m,
-                        found: l,
-                    })
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(n.map_or(1, |(l, _)| l))
-}
-
 /// `Σᵢ log p(yᵢ | paramsᵢ)` over the broadcast length.
 pub fn lpdf_sum<S, B, Y>(dist: &B, y: Y) -> Result<S>
 where
@@ -203,9 +209,10 @@ where
     B::Element: ContinuousDistribution<S>,
     Y: Arg<S>,
 {
-    let mut lens = dist.param_lens();
-    lens.insert(0, ("value", y.arg_len()));
-    let n = broadcast_len(<B::Element as crate::distributions::Params<S>>::NAME, &lens)?;
+    let n = dist.broadcast_len(
+        <B::Element as crate::distributions::Params<S>>::NAME,
+        y.arg_len(),
+    )?;
     let mut total = S::zero();
     for i in 0..n {
         total += dist.element(i).lpdf(y.at(i));
@@ -230,9 +237,10 @@ where
     YB: Adjoint<S>,
     PB: AdjointSinks<S, B::Element>,
 {
-    let mut lens = dist.param_lens();
-    lens.insert(0, ("value", y.arg_len()));
-    let n = broadcast_len(<B::Element as crate::distributions::Params<S>>::NAME, &lens)?;
+    let n = dist.broadcast_len(
+        <B::Element as crate::distributions::Params<S>>::NAME,
+        y.arg_len(),
+    )?;
     let mut total = S::zero();
     let mut scaled = [S::zero(); 8];
     for i in 0..n {
@@ -252,9 +260,10 @@ where
     B::Element: DiscreteDistribution<S>,
     K: IntArg,
 {
-    let mut lens = dist.param_lens();
-    lens.insert(0, ("value", k.arg_len()));
-    let n = broadcast_len(<B::Element as crate::distributions::Params<S>>::NAME, &lens)?;
+    let n = dist.broadcast_len(
+        <B::Element as crate::distributions::Params<S>>::NAME,
+        k.arg_len(),
+    )?;
     let mut total = S::zero();
     for i in 0..n {
         total += dist.element(i).lpmf(k.at(i));
@@ -271,9 +280,10 @@ where
     K: IntArg,
     PB: AdjointSinks<S, B::Element>,
 {
-    let mut lens = dist.param_lens();
-    lens.insert(0, ("value", k.arg_len()));
-    let n = broadcast_len(<B::Element as crate::distributions::Params<S>>::NAME, &lens)?;
+    let n = dist.broadcast_len(
+        <B::Element as crate::distributions::Params<S>>::NAME,
+        k.arg_len(),
+    )?;
     let mut total = S::zero();
     let mut scaled = [S::zero(); 8];
     for i in 0..n {

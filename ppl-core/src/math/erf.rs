@@ -56,7 +56,7 @@
 
 use crate::ad::rules::UnaryRule;
 use crate::ad::Scalar;
-use crate::math::gamma::chebyshev;
+use crate::math::gamma_family::chebyshev;
 use crate::unary_primitive;
 use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI};
 

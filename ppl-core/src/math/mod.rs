@@ -5,7 +5,7 @@
 
 pub mod elementary;
 pub mod erf;
-pub mod gamma;
+pub mod gamma_family;
 pub mod gp;
 pub mod linalg;
 pub mod log_exp;
@@ -14,7 +14,7 @@ pub mod softmax;
 
 pub use elementary::*;
 pub use erf::*;
-pub use gamma::*;
+pub use gamma_family::*;
 pub use gp::*;
 pub use linalg::*;
 pub use log_exp::*;

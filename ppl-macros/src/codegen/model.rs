@@ -8,7 +8,7 @@ use crate::ir::{Kind, Program, Stmt};
 use crate::parse::signature::{DataArg, DataType};
 use crate::runtime_paths as rt;
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 /// `eight_schools` → `EightSchools`.
 pub fn struct_name(f: &syn::Ident) -> syn::Ident {
@@ -141,7 +141,7 @@ pub fn generate(
     // Shapes: top-level passive statements and each site's length, in order.
     let mut shape_stmts = Vec::new();
     {
-        let mut g = PrimalGen::new(ctx, Flavor::Density);
+        let g = PrimalGen::new(ctx, Flavor::Density);
         for s in &p.body.stmts {
             match s {
                 Stmt::Sample { site, .. } => {
@@ -344,9 +344,4 @@ pub fn generate(
             }
         }
     }
-}
-
-/// A fresh identifier for generated helpers.
-pub fn helper(name: &str) -> syn::Ident {
-    format_ident!("__{}", name)
 }

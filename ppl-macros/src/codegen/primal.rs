@@ -275,7 +275,6 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         init: &syn::Expr,
         span: proc_macro2::Span,
     ) -> TokenStream {
-        let scalar = rt::scalar();
         if vars.len() > 1 {
             let ids: Vec<syn::Ident> = vars.iter().map(|v| ident(self.ctx, *v)).collect();
             let muts: Vec<TokenStream> = vars
@@ -398,7 +397,7 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         let scalar = rt::scalar();
         let root = rt::root();
         if is_vector_dist(&site.dist) {
-            self.ctx.diag.error(site.dist.span, "vector-valued distributions (Dirichlet, MultiNormal, LkjCholesky, Flat(Simplex(..)), ...) at sample sites are not supported by the compiler yet");
+            self.ctx.diag.error(site.span, "vector-valued distributions (Dirichlet, MultiNormal, LkjCholesky, Flat(Simplex(..)), ...) at sample sites are not supported by the compiler yet");
             return quote!();
         }
         let flat = is_flat(&site.dist);
@@ -564,11 +563,7 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
             let dd = broadcast_dist(self.ctx, d);
             quote_spanned!(span=> {
                 let __bd = #dd;
-                let __n = #dist::broadcast_len(#name, &{
-                    let mut __l = #dist::Broadcast::<S>::param_lens(&__bd);
-                    __l.push(("value", Some((#value).len())));
-                    __l
-                })?;
+                let __n = #dist::Broadcast::<S>::broadcast_len(&__bd, #name, Some((#value).len()))?;
                 let mut __obs = Vec::with_capacity(__n);
                 for __i in 0..__n {
                     let __e = #dist::Broadcast::<S>::element(&__bd, __i);

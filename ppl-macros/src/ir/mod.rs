@@ -5,6 +5,7 @@
 //! the analyses classify them, and code generation lowers active ones to rule calls.
 
 pub mod lower;
+#[cfg(test)]
 pub mod pretty;
 
 use proc_macro2::Span;

@@ -26,6 +26,7 @@ pub enum DataType {
 
 impl DataType {
     /// How the type is written in the model signature.
+    #[cfg(test)]
     pub fn written(self) -> &'static str {
         match self {
             DataType::Real => "f64",

@@ -1,0 +1,136 @@
+//! Gradient evaluations allocate nothing after the first call: a counting global
+//! allocator watches `log_density_gradient_in` (and the primal, JVP and Hessian-vector
+//! product) with a reused `Workspace` on models with loops, recursions, local vectors and
+//! a `while` loop.
+
+use ppl::prelude::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[model]
+fn eight_schools(y: &[f64], sigma: &[f64]) {
+    let mu = sample("mu", Normal(0.0, 5.0));
+    let tau = sample("tau", HalfCauchy(5.0));
+    let theta_tilde = sample("theta_tilde", Normal(0.0, 1.0).iid(y.len()));
+    for j in 0..y.len() {
+        observe("y", Normal(mu + tau * theta_tilde[j], sigma[j]), y[j]);
+    }
+}
+
+#[model]
+fn garch11(y: &[f64], sigma1: f64) {
+    let mu = sample("mu", Normal(0.0, 10.0));
+    let alpha0 = sample("alpha0", HalfNormal(1.0));
+    let alpha1 = sample("alpha1", Uniform(0.0, 1.0));
+    let beta1 = sample("beta1", Uniform(0.0, 1.0 - alpha1));
+    let mut sigma = sigma1;
+    for t in 1..y.len() {
+        sigma = (alpha0 + alpha1 * (y[t - 1] - mu).powi(2) + beta1 * sigma * sigma).sqrt();
+        observe("y", Normal(mu, sigma), y[t]);
+    }
+}
+
+#[model]
+fn adstock(x: &[f64], y: &[f64]) {
+    let decay = sample("decay", Beta(2.0, 2.0));
+    let sigma = sample("sigma", HalfNormal(1.0));
+    let mut a = vec![0.0; y.len()];
+    let mut mu = Vec::with_capacity(y.len());
+    for t in 1..y.len() {
+        a[t] = x[t] + decay * a[t - 1];
+    }
+    for t in 0..y.len() {
+        mu.push(a[t] * 0.5);
+    }
+    observe("y", Normal(mu, sigma), y);
+}
+
+#[model]
+fn newton(obs: f64) {
+    let a = sample("a", Normal(1.0, 1.0));
+    let mut z = a * 0.5;
+    let mut step = 1.0;
+    while step.abs() > 1e-12 {
+        step = (z * z * z + z - a) / (3.0 * z * z + 1.0);
+        z = z - step;
+    }
+    observe("obs", Normal(z, 0.5), obs);
+}
+
+/// Allocations made by `f` after one warm-up call.
+fn allocations_after_warmup(mut f: impl FnMut()) -> usize {
+    f();
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    for _ in 0..10 {
+        f();
+    }
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+fn check<M: Model>(name: &str, m: &M) {
+    let n = m.dim();
+    let x: Vec<f64> = (0..n).map(|i| 0.1 * i as f64 - 0.2).collect();
+    let v: Vec<f64> = (0..n).map(|i| 1.0 - 0.05 * i as f64).collect();
+    let (mut g, mut hv) = (vec![0.0; n], vec![0.0; n]);
+    let mut ws = Workspace::new();
+    let grads = allocations_after_warmup(|| {
+        m.log_density_gradient_in(&x, &mut g, &mut ws).unwrap();
+    });
+    assert_eq!(grads, 0, "{name}: gradient evaluations allocated");
+    let primal = allocations_after_warmup(|| {
+        m.log_density_in(&x, &mut ws).unwrap();
+    });
+    assert_eq!(primal, 0, "{name}: log density evaluations allocated");
+    let jvps = allocations_after_warmup(|| {
+        m.log_density_jvp_in(&x, &v, &mut ws).unwrap();
+    });
+    assert_eq!(jvps, 0, "{name}: JVP evaluations allocated");
+    let hvps = allocations_after_warmup(|| {
+        m.log_density_hvp_in(&x, &v, &mut hv, &mut ws).unwrap();
+    });
+    assert_eq!(hvps, 0, "{name}: Hessian-vector products allocated");
+}
+
+#[test]
+fn no_allocation_after_warmup() {
+    let y8 = [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0];
+    let s8 = [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0];
+    check("eight schools", &EightSchools::new(&y8, &s8).unwrap());
+    let y: Vec<f64> = (0..50)
+        .map(|t| ((t * 37 % 11) as f64 - 5.0) * 0.3)
+        .collect();
+    check("garch", &Garch11::new(&y, 1.0).unwrap());
+    let x: Vec<f64> = (0..50).map(|t| ((t * 13 % 7) as f64) * 0.5).collect();
+    check("adstock", &Adstock::new(&x, &y).unwrap());
+    check("newton", &Newton::new(0.7).unwrap());
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    // The check above could not pass vacuously: allocating is counted.
+    let n = allocations_after_warmup(|| {
+        let v: Vec<f64> = std::hint::black_box(vec![1.0; 16]);
+        std::hint::black_box(v);
+    });
+    assert!(n >= 10, "counted {n}");
+}
