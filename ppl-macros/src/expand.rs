@@ -89,14 +89,29 @@ fn fallback(func: &syn::ItemFn, diag: Diagnostics) -> TokenStream {
         Err(e) => e.into_compile_error(),
         Ok(()) => quote!(),
     };
-    let inputs = &func.sig.inputs;
+    // The stub's signature: the model's arguments without `mut` (no stray warnings).
+    let inputs: Vec<TokenStream> = func
+        .sig
+        .inputs
+        .iter()
+        .map(|a| match a {
+            syn::FnArg::Typed(pt) => {
+                let mut pt = pt.clone();
+                if let syn::Pat::Ident(pi) = &mut *pt.pat {
+                    pi.mutability = None;
+                }
+                quote!(#pt)
+            }
+            other => quote!(#other),
+        })
+        .collect();
     let result = rt::result();
     quote! {
         #errors
         #vis struct #name;
         impl #name {
             #[allow(unused_variables, clippy::too_many_arguments)]
-            #vis fn new(#inputs) -> #result<Self> {
+            #vis fn new(#(#inputs),*) -> #result<Self> {
                 unreachable!("the model did not compile")
             }
         }

@@ -86,7 +86,60 @@ pub fn analyse(p: &Program, diag: &mut Diagnostics) -> Activity {
         }
     }
     check_block(p, &p.body, &a, diag);
+    check_index_reads(p, &p.body, &a, diag);
+    for site in &p.sites {
+        if crate::ir::lower::is_vector_dist(&site.dist) {
+            diag.error(site.dist.span, "vector-valued distributions (Dirichlet, MultiNormal, LkjCholesky, Flat(Simplex(..)), ...) at sample sites are not supported by the compiler yet: declare scalar sites or `.iid(n)` vectors");
+        }
+    }
     a
+}
+
+/// Every `v[i]` read whose index depends on a parameter is an error.
+fn check_index_reads(p: &Program, b: &Block, a: &Activity, diag: &mut Diagnostics) {
+    struct V<'x> {
+        a: &'x Activity,
+        diag: &'x mut Diagnostics,
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr_index(&mut self, ix: &'ast syn::ExprIndex) {
+            if self.a.expr_is_active(&ix.index) {
+                self.diag.error_at(&ix.index, "an index cannot depend on a parameter: indices and shapes must come from data");
+            }
+            syn::visit::visit_expr_index(self, ix);
+        }
+    }
+    let mut v = V { a, diag };
+    let mut e = |x: &syn::Expr| v.visit_expr(x);
+    fn walk(b: &Block, e: &mut dyn FnMut(&syn::Expr)) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Let { init, .. } => e(init),
+                Stmt::Assign { value, .. } | Stmt::Push { value, .. } | Stmt::Factor { value, .. } | Stmt::Deterministic { value, .. } => e(value),
+                Stmt::Observe { dist, value, .. } => {
+                    dist.args.iter().for_each(|x| e(x));
+                    e(value);
+                }
+                Stmt::Expr(x) => e(x),
+                Stmt::For { body, .. } | Stmt::Block(body) => walk(body, e),
+                Stmt::While { cond, body, .. } => {
+                    e(cond);
+                    walk(body, e);
+                }
+                Stmt::If { cond, then, otherwise, .. } => {
+                    e(cond);
+                    walk(then, e);
+                    if let Some(o) = otherwise {
+                        walk(o, e);
+                    }
+                }
+                Stmt::Match { arms, .. } => arms.iter().for_each(|(_, b)| walk(b, e)),
+                _ => {}
+            }
+        }
+    }
+    walk(b, &mut e);
+    let _ = p;
 }
 
 fn mark(p: &Program, a: &mut Activity, v: VarId) {
@@ -153,7 +206,11 @@ fn check_block(p: &Program, b: &Block, a: &Activity, diag: &mut Diagnostics) {
             }
             Stmt::For { iter, body, .. } => {
                 if a.expr_is_active(iter) {
-                    diag.error_at(iter, "a loop over parameter values is not supported: loop over indices (`for i in 0..theta.len()`) and read `theta[i]`; loop bounds must come from data");
+                    if matches!(iter, syn::Expr::Range(_)) {
+                        diag.error_at(iter, "a loop bound cannot depend on a parameter: loop bounds (and all shapes) must come from data");
+                    } else {
+                        diag.error_at(iter, "a loop over parameter values is not supported: loop over indices (`for i in 0..theta.len()`) and read `theta[i]`");
+                    }
                 }
                 check_block(p, body, a, diag);
             }
@@ -242,7 +299,7 @@ mod tests {
         let (_, r) = active_names(
             r#"fn m(y: &[f64]) { let mu = sample("mu", Normal(0.0, 1.0)); for i in 0..(mu as usize) { } }"#,
         );
-        assert!(r.unwrap_err().contains("loop bounds must come from data"));
+        assert!(r.unwrap_err().contains("a loop bound cannot depend on a parameter"));
         let (_, r) = active_names(
             r#"fn m(y: &[f64]) { let mu = sample("mu", Normal(0.0, 1.0)); let k = mu as usize; }"#,
         );

@@ -133,7 +133,17 @@ fn math_path(name: &str) -> TokenStream {
 fn no_rule(ctx: &mut Ctx, e: &impl quote::ToTokens, name: &str) {
     ctx.diag.error_at(
         e,
-        format!("`{name}` has no derivative rule: mark it `#[differentiable]` or give it a `#[custom_derivative]` (or compute it from data only)"),
+        if UNARY_METHODS.contains(&name) || BINARY_METHODS.contains(&name) || name == "powi" {
+            format!("`{name}` is called with the wrong number of arguments here")
+        } else if e.to_token_stream().to_string().starts_with(char::is_lowercase) && !name.contains("::") {
+            format!(
+                "`{name}` has no derivative rule: on parameters use arithmetic, the methods {} and powi, or ppl's math functions ({}); helper functions (`#[differentiable]`) are not supported yet",
+                UNARY_METHODS.iter().chain(BINARY_METHODS).copied().collect::<Vec<_>>().join(", "),
+                MATH_FUNCTIONS.iter().map(|(n, _)| *n).filter(|n| !UNARY_METHODS.contains(n)).collect::<Vec<_>>().join(", ")
+            )
+        } else {
+            format!("`{name}` has no derivative rule")
+        },
     );
 }
 

@@ -397,7 +397,7 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         let scalar = rt::scalar();
         let root = rt::root();
         if is_vector_dist(&site.dist) {
-            self.ctx.diag.error(site.span, "vector-valued distributions (Dirichlet, MultiNormal, LkjCholesky, Flat(Simplex(..)), ...) at sample sites are not supported by the compiler yet");
+            // Rejected by the analyses before code generation.
             return quote!();
         }
         let flat = is_flat(&site.dist);

@@ -149,16 +149,16 @@ fn reads(b: &Block, out: &mut BTreeSet<VarId>) {
     walk(b, &mut e);
 }
 
-/// `break`/`continue` that leave this block's loop (not those of nested loops).
-fn has_loop_exit(b: &Block) -> bool {
-    b.stmts.iter().any(|s| match s {
-        Stmt::Break(_) | Stmt::Continue(_) => true,
-        Stmt::If {
-            then, otherwise, ..
-        } => has_loop_exit(then) || otherwise.as_ref().is_some_and(has_loop_exit),
-        Stmt::Match { arms, .. } => arms.iter().any(|(_, b)| has_loop_exit(b)),
-        Stmt::Block(b) => has_loop_exit(b),
-        _ => false,
+
+/// The first `break`/`continue` leaving this block's loop: its span and whether it breaks.
+fn loop_exit(b: &Block) -> Option<(Span, bool)> {
+    b.stmts.iter().find_map(|s| match s {
+        Stmt::Break(sp) => Some((*sp, true)),
+        Stmt::Continue(sp) => Some((*sp, false)),
+        Stmt::If { then, otherwise, .. } => loop_exit(then).or_else(|| otherwise.as_ref().and_then(loop_exit)),
+        Stmt::Match { arms, .. } => arms.iter().find_map(|(_, b)| loop_exit(b)),
+        Stmt::Block(b) => loop_exit(b),
+        _ => None,
     })
 }
 
@@ -391,8 +391,13 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     out.fwd.push(self.primal_stmt(s));
                     return;
                 }
-                if has_loop_exit(body) {
-                    self.ctx.diag.error(*span, "`break` and `continue` in a loop that computes parameter-dependent values are not supported by the compiler yet: use `if` around the rest of the body");
+                if let Some((exit, is_break)) = loop_exit(body) {
+                    let advice = if is_break {
+                        "compute the trip count in a loop over data first, or use `while` with the exit test in its condition"
+                    } else {
+                        "put the rest of the body under an `if`"
+                    };
+                    self.ctx.diag.error(exit, format!("`{}` in a loop that computes parameter-dependent values is not supported by the compiler yet: {advice}", if is_break { "break" } else { "continue" }));
                     return;
                 }
                 if self.fusable(body, later) {
@@ -418,8 +423,9 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     out.fwd.push(self.primal_stmt(s));
                     return;
                 }
-                if has_loop_exit(body) {
-                    self.ctx.diag.error(*span, "`break` and `continue` in a loop that computes parameter-dependent values are not supported by the compiler yet: put the exit test in the `while` condition");
+                if let Some((exit, is_break)) = loop_exit(body) {
+                    let advice = if is_break { "put the exit test in the `while` condition" } else { "put the rest of the body under an `if`" };
+                    self.ctx.diag.error(exit, format!("`{}` in a loop that computes parameter-dependent values is not supported by the compiler yet: {advice}", if is_break { "break" } else { "continue" }));
                     return;
                 }
                 let c = values_only(self.ctx, cond);
@@ -713,10 +719,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let bar = bar_of(&id);
         let name = &site.name;
         if is_vector_dist(&site.dist) {
-            self.ctx.diag.error(
-                site.dist.span,
-                "vector-valued distributions at sample sites are not supported by the compiler yet",
-            );
+            // Rejected by the analyses before code generation.
             return;
         }
         let flat = is_flat(&site.dist);

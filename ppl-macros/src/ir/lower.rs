@@ -25,6 +25,8 @@ struct Lowerer<'d> {
     /// Nesting: 0 at the top level of the body.
     depth: usize,
     loop_depth: usize,
+    /// Variables declared without a value (`let x;`), which may be assigned later.
+    deferred: std::collections::HashSet<VarId>,
 }
 
 /// Lowers a model body with its data arguments.
@@ -35,6 +37,7 @@ pub fn lower_model(args: &[DataArg], body: &syn::Block, diag: &mut Diagnostics) 
         diag,
         depth: 0,
         loop_depth: 0,
+        deferred: Default::default(),
     };
     for a in args {
         let kind = match a.ty {
@@ -190,7 +193,7 @@ impl Lowerer<'_> {
     fn stmt(&mut self, s: &syn::Stmt, out: &mut Block) {
         match s {
             syn::Stmt::Local(local) => self.local(local, out),
-            syn::Stmt::Item(item) => self.diag.error_at(item, "items (fn, struct, use, ...) cannot be declared inside a model: declare them outside, and mark helper functions `#[differentiable]`"),
+            syn::Stmt::Item(item) => self.diag.error_at(item, "items (fn, struct, use, ...) cannot be declared inside a model: declare them outside the model"),
             syn::Stmt::Macro(m) => self.diag.error_at(&m.mac, "macros are not supported as statements in a model (only `vec![...]` as an expression)"),
             syn::Stmt::Expr(e, semi) => {
                 if semi.is_none() && !matches!(e, Expr::ForLoop(_) | Expr::While(_) | Expr::If(_) | Expr::Match(_) | Expr::Block(_)) {
@@ -216,6 +219,7 @@ impl Lowerer<'_> {
                     pi.mutability.is_some(),
                     Origin::Local,
                 );
+                self.deferred.insert(var);
                 out.stmts.push(Stmt::Declare {
                     var,
                     span: local.span(),
@@ -226,9 +230,9 @@ impl Lowerer<'_> {
             }
             return;
         };
-        if let Some((_, diverge)) = &init.diverge {
-            self.diag
-                .error_at(diverge, "`let ... else` is not supported in a model");
+        if init.diverge.is_some() {
+            self.diag.error_at(local, "`let ... else` is not supported in a model: branch with `if` or `match` on data instead");
+            return;
         }
         let init_expr = &*init.expr;
         // sample sites
@@ -436,7 +440,12 @@ impl Lowerer<'_> {
     fn sample_site(&mut self, pat: &Pat, call: &syn::ExprCall, out: &mut Block) {
         let span = call.span();
         if self.depth > 0 {
-            self.diag.error(span, "sample sites stand at the top level of the model body, not inside loops, branches or blocks: declare a vector parameter with `.iid(n)` and use its elements in the loop");
+            let advice = if self.loop_depth > 0 {
+                "declare a vector parameter with `.iid(n)` at the top level and use its elements in the loop"
+            } else {
+                "declare it at the top level and use it only in the branch or block"
+            };
+            self.diag.error(span, format!("sample sites stand at the top level of the model body, not inside loops, branches or blocks: {advice}"));
             return;
         }
         let Pat::Ident(pi) = pat else {
@@ -475,7 +484,6 @@ impl Lowerer<'_> {
             name,
             dist,
             var,
-            span,
         });
         out.stmts.push(Stmt::Sample { var, site, span });
     }
@@ -534,8 +542,14 @@ impl Lowerer<'_> {
                             span,
                         })
                     }
-                    _ => {
-                        self.diag.error_at(base, "expected a distribution such as `Normal(mu, sigma)` or `Flat(Positive)`");
+                    Some(name) => {
+                        let mut c = name.chars();
+                        let hint = c.next().map(|h| h.to_uppercase().chain(c).collect::<String>()).unwrap_or_default();
+                        self.diag.error_at(base, format!("expected a distribution (its type name starts with a capital letter, e.g. `Normal(mu, sigma)`): did you mean `{hint}`?"));
+                        None
+                    }
+                    None => {
+                        self.diag.error_at(base, "expected a distribution such as `Normal(mu, sigma)`, optionally `.iid(n)`");
                         None
                     }
                 }
@@ -667,7 +681,7 @@ impl Lowerer<'_> {
                 }
                 out.stmts.push(Stmt::Continue(span));
             }
-            Expr::Return(r) => self.diag.error_at(r, "a model has no `return`: its value is the log density built by its sites (`return` is allowed in `#[differentiable]` helpers)"),
+            Expr::Return(r) => self.diag.error_at(r, "a model has no `return`: its value is the log density built by its sites "),
             other => {
                 let e = self.expr(other);
                 out.stmts.push(Stmt::Expr(e));
@@ -739,13 +753,15 @@ impl Lowerer<'_> {
         let v = self.program.var(var);
         match v.origin {
             Origin::Data => {
-                self.diag.error_at(target, format!("`{ident}` is data and cannot be modified: copy it into a local first (`let mut {ident}_copy = {ident}.to_vec();`)"));
+                let copy = if matches!(v.kind, Kind::Reals | Kind::Ints | Kind::Rows) { format!("{ident}.to_vec()") } else { ident.to_string() };
+                self.diag.error_at(target, format!("`{ident}` is data and cannot be modified: copy it into a local first (`let mut {ident}_copy = {copy};`)"));
                 None
             }
             Origin::Site(_) => {
                 self.diag.error_at(target, format!("`{ident}` is a parameter (a sample site) and cannot be modified: compute a new local from it"));
                 None
             }
+            Origin::Local if !v.mutable && self.deferred.contains(&var) => Some(var),
             Origin::Local if !v.mutable => {
                 self.diag.error_at(
                     target,
@@ -847,7 +863,7 @@ impl VisitMut for Resolver<'_, '_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         match e {
             Expr::Closure(c) => {
-                self.l.diag.error_at(&*c, "closures are not supported in a model: write a `#[differentiable]` function, or a loop");
+                self.l.diag.error_at(&*c, "closures are not supported in a model: write the computation inline, or as a loop");
                 return;
             }
             Expr::Async(a) => {

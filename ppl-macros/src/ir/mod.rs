@@ -181,8 +181,6 @@ pub struct Site {
     pub dist: DistCall,
     /// The variable it binds.
     pub var: VarId,
-    /// Where it is.
-    pub span: Span,
 }
 
 /// A lowered model body.
