@@ -45,7 +45,9 @@
 //!   (`sbc_exact_posterior_controls`, fast, in CI);
 //! * NUTS SBC of `normal_normal` simulated with prior sd 2 but fitted with a smaller prior
 //!   sd must be rejected by the same criterion the calibrated models pass
-//!   (`sbc_nuts_smoke` with sd 0.2 and 40 replications; `sbc_full` with sd 1).
+//!   (`sbc_nuts_smoke` with sd 0.2 and 40 replications; `sbc_full` with sd 1 and 1000
+//!   replications, where its first 200 replications alone are not rejected: a mild
+//!   miscalibration needs many replications).
 //!
 //! # Running
 //!
