@@ -315,3 +315,76 @@ fn language_constructs_gradients() {
         check_gradients(&Constructs::new(&y, mode).unwrap()).unwrap();
     }
 }
+
+/// A two-state hidden Markov model (posteriordb's hmm_example): simplex transition rows,
+/// positive-ordered means, the forward algorithm with `log_sum_exp` over local vectors.
+#[model]
+fn hmm(y: &[f64], k: usize) {
+    let theta1 = sample("theta1", Flat(Simplex(k)));
+    let theta2 = sample("theta2", Flat(Simplex(k)));
+    let mu = sample("mu", Flat(PositiveOrdered(k)));
+    factor(normal_lpdf(mu[0], 3.0, 1.0) + normal_lpdf(mu[1], 10.0, 1.0));
+    let mut acc = vec![0.0; k];
+    let mut gamma = vec![0.0; k];
+    let mut prev = vec![0.0; k];
+    for j in 0..k {
+        gamma[j] = normal_lpdf(y[0], mu[j], 1.0);
+    }
+    for t in 1..y.len() {
+        for j in 0..k {
+            prev[j] = gamma[j];
+        }
+        for s in 0..k {
+            for j in 0..k {
+                let th = if j == 0 { theta1[s] } else { theta2[s] };
+                acc[j] = prev[j] + th.ln() + normal_lpdf(y[t], mu[s], 1.0);
+            }
+            gamma[s] = log_sum_exp(&acc);
+        }
+    }
+    factor(log_sum_exp(&gamma) + sum(&mu) * 0.0 + dot(&mu, &mu) * 1e-3);
+}
+
+#[test]
+fn vector_sites_and_slice_functions_gradients() {
+    let y: Vec<f64> = series(12, 21)
+        .iter()
+        .enumerate()
+        .map(|(t, e)| if t % 3 == 0 { 3.0 + e } else { 10.0 + e })
+        .collect();
+    let m = Hmm::new(&y, 2).unwrap();
+    assert_eq!(m.dim(), 4);
+    assert_eq!(
+        m.param_names(),
+        [
+            "theta1[0]",
+            "theta1[1]",
+            "theta2[0]",
+            "theta2[1]",
+            "mu[0]",
+            "mu[1]"
+        ]
+    );
+    let layout = m.layout();
+    assert_eq!(
+        (
+            layout[2].unconstrained.clone(),
+            layout[2].constrained.clone()
+        ),
+        (2..4, 4..6)
+    );
+    let mut out = Vec::new();
+    m.constrain(&[0.3, -0.2, 0.1, 0.5], &mut out).unwrap();
+    assert!((out[0] + out[1] - 1.0).abs() < 1e-15 && out[4] > 0.0 && out[5] > out[4]);
+    let x = m
+        .unconstrain(&[
+            ("theta1", &out[0..2]),
+            ("theta2", &out[2..4]),
+            ("mu", &out[4..6]),
+        ])
+        .unwrap();
+    for (a, b) in x.iter().zip([0.3, -0.2, 0.1, 0.5]) {
+        assert!((a - b).abs() < 1e-12, "{x:?}");
+    }
+    check_gradients(&m).unwrap();
+}

@@ -88,8 +88,8 @@ pub fn analyse(p: &Program, diag: &mut Diagnostics) -> Activity {
     check_block(p, &p.body, &a, diag);
     check_index_reads(p, &p.body, &a, diag);
     for site in &p.sites {
-        if crate::ir::lower::is_vector_dist(&site.dist) {
-            diag.error(site.dist.span, "vector-valued distributions (Dirichlet, MultiNormal, LkjCholesky, Flat(Simplex(..)), ...) at sample sites are not supported by the compiler yet: declare scalar sites or `.iid(n)` vectors");
+        if crate::ir::lower::is_vector_dist(&site.dist) && site.dist.name != "Flat" {
+            diag.error(site.dist.span, "vector-valued distributions (Dirichlet, MultiNormal, LkjCholesky) at sample sites are not supported by the compiler yet: declare the site with `Flat(Simplex(k))` (or another vector support) and add its prior with `factor`");
         }
     }
     a
@@ -104,7 +104,10 @@ fn check_index_reads(p: &Program, b: &Block, a: &Activity, diag: &mut Diagnostic
     impl<'ast> Visit<'ast> for V<'_> {
         fn visit_expr_index(&mut self, ix: &'ast syn::ExprIndex) {
             if self.a.expr_is_active(&ix.index) {
-                self.diag.error_at(&ix.index, "an index cannot depend on a parameter: indices and shapes must come from data");
+                self.diag.error_at(
+                    &ix.index,
+                    "an index cannot depend on a parameter: indices and shapes must come from data",
+                );
             }
             syn::visit::visit_expr_index(self, ix);
         }
@@ -115,7 +118,10 @@ fn check_index_reads(p: &Program, b: &Block, a: &Activity, diag: &mut Diagnostic
         for s in &b.stmts {
             match s {
                 Stmt::Let { init, .. } => e(init),
-                Stmt::Assign { value, .. } | Stmt::Push { value, .. } | Stmt::Factor { value, .. } | Stmt::Deterministic { value, .. } => e(value),
+                Stmt::Assign { value, .. }
+                | Stmt::Push { value, .. }
+                | Stmt::Factor { value, .. }
+                | Stmt::Deterministic { value, .. } => e(value),
                 Stmt::Observe { dist, value, .. } => {
                     dist.args.iter().for_each(|x| e(x));
                     e(value);
@@ -126,7 +132,12 @@ fn check_index_reads(p: &Program, b: &Block, a: &Activity, diag: &mut Diagnostic
                     e(cond);
                     walk(body, e);
                 }
-                Stmt::If { cond, then, otherwise, .. } => {
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                    ..
+                } => {
                     e(cond);
                     walk(then, e);
                     if let Some(o) = otherwise {
@@ -299,7 +310,9 @@ mod tests {
         let (_, r) = active_names(
             r#"fn m(y: &[f64]) { let mu = sample("mu", Normal(0.0, 1.0)); for i in 0..(mu as usize) { } }"#,
         );
-        assert!(r.unwrap_err().contains("a loop bound cannot depend on a parameter"));
+        assert!(r
+            .unwrap_err()
+            .contains("a loop bound cannot depend on a parameter"));
         let (_, r) = active_names(
             r#"fn m(y: &[f64]) { let mu = sample("mu", Normal(0.0, 1.0)); let k = mu as usize; }"#,
         );

@@ -147,6 +147,132 @@ fn no_rule(ctx: &mut Ctx, e: &impl quote::ToTokens, name: &str) {
     );
 }
 
+/// A vector argument of a slice function: the variable (when it is a parameter-dependent
+/// vector, with its adjoint) or passive data.
+enum VecArg {
+    Active(syn::Ident),
+    Data(Expr),
+}
+
+/// Functions of whole vectors: `(name, arity)` → the core rule name.
+fn slice_function(name: &str, arity: usize) -> Option<&'static str> {
+    match (name, arity) {
+        ("log_sum_exp", 1) => Some("log_sum_exp_slice"),
+        ("sum", 1) => Some("sum"),
+        ("mean", 1) => Some("mean"),
+        ("squared_norm", 1) => Some("squared_norm"),
+        ("dot", 2) => Some("dot"),
+        _ => None,
+    }
+}
+
+fn vec_arg(ctx: &Ctx, e: &Expr) -> Option<VecArg> {
+    let inner = match strip(e) {
+        Expr::Reference(r) => strip(&r.expr),
+        other => other,
+    };
+    let inner = match inner {
+        Expr::Index(ix) if matches!(strip(&ix.index), Expr::Range(r) if r.start.is_none() && r.end.is_none()) => {
+            strip(&ix.expr)
+        }
+        other => other,
+    };
+    if !ctx.is_active(inner) {
+        return Some(VecArg::Data(inner.clone()));
+    }
+    match (inner, ctx.var_kind(inner)) {
+        (Expr::Path(p), Some(Kind::Reals)) => p.path.get_ident().cloned().map(VecArg::Active),
+        _ => None,
+    }
+}
+
+/// Primal code of a slice-function call, or `None` when the call is not one.
+fn slice_primal(ctx: &mut Ctx, c: &syn::ExprCall, name: &str) -> Option<TokenStream> {
+    let rule = slice_function(name, c.args.len())?;
+    let math = rt::math();
+    let args: Vec<VecArg> = c
+        .args
+        .iter()
+        .map(|a| vec_arg(ctx, a))
+        .collect::<Option<_>>()?;
+    let span = c.span();
+    Some(match (rule, args.as_slice()) {
+        ("dot", [VecArg::Active(a), VecArg::Active(b)]) => {
+            quote_spanned!(span=> #math::dot(&#a[..], &#b[..]))
+        }
+        ("dot", [VecArg::Data(a), VecArg::Active(b)])
+        | ("dot", [VecArg::Active(b), VecArg::Data(a)]) => {
+            quote_spanned!(span=> #math::dot_data(&(#a)[..], &#b[..]))
+        }
+        (r, [VecArg::Active(a)]) => {
+            let f = format_ident!("{}", r);
+            quote_spanned!(span=> #math::#f(&#a[..]))
+        }
+        _ => return None,
+    })
+}
+
+/// Linearised slice-function call (see [`node`]), or `false` when the call is not one.
+fn slice_node(
+    ctx: &mut Ctx,
+    c: &syn::ExprCall,
+    name: &str,
+    out: &syn::Ident,
+    out_bar: &syn::Ident,
+    fwd: &mut Vec<TokenStream>,
+    rev: &mut Vec<TokenStream>,
+) -> bool {
+    let Some(rule) = slice_function(name, c.args.len()) else {
+        return false;
+    };
+    let Some(args) = c
+        .args
+        .iter()
+        .map(|a| vec_arg(ctx, a))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return false;
+    };
+    let math = rt::math();
+    let scalar = rt::scalar();
+    let span = c.span();
+    let sync = |v: &syn::Ident| {
+        let b = bar_of(v);
+        quote!(if #b.len() < #v.len() { #b.resize(#v.len(), <S as #scalar>::zero()); })
+    };
+    match (rule, args.as_slice()) {
+        ("dot", [VecArg::Active(a), VecArg::Active(b)]) if a == b => {
+            // dot(a, a) = squared_norm(a): one adjoint, borrowed once.
+            let ab = bar_of(a);
+            let sa = sync(a);
+            fwd.push(quote_spanned!(span=> let #out: S = #math::squared_norm(&#a[..]);));
+            rev.push(quote_spanned!(span=> #sa #math::squared_norm_vjp(&#a[..], #out, #out_bar, &mut #ab[..]);));
+        }
+        ("dot", [VecArg::Active(a), VecArg::Active(b)]) => {
+            let (ab, bb) = (bar_of(a), bar_of(b));
+            let (sa, sb) = (sync(a), sync(b));
+            fwd.push(quote_spanned!(span=> let #out: S = #math::dot(&#a[..], &#b[..]);));
+            rev.push(quote_spanned!(span=> #sa #sb #math::dot_vjp(&#a[..], &#b[..], #out, #out_bar, &mut #ab[..], &mut #bb[..]);));
+        }
+        ("dot", [VecArg::Data(d), VecArg::Active(b)])
+        | ("dot", [VecArg::Active(b), VecArg::Data(d)]) => {
+            let bb = bar_of(b);
+            let sb = sync(b);
+            fwd.push(quote_spanned!(span=> let #out: S = #math::dot_data(&(#d)[..], &#b[..]);));
+            rev.push(quote_spanned!(span=> #sb #math::dot_data_vjp(&(#d)[..], &#b[..], #out, #out_bar, &mut #bb[..]);));
+        }
+        (r, [VecArg::Active(a)]) => {
+            let (f, fv) = (format_ident!("{}", r), format_ident!("{}_vjp", r));
+            let ab = bar_of(a);
+            let sa = sync(a);
+            fwd.push(quote_spanned!(span=> let #out: S = #math::#f(&#a[..]);));
+            rev.push(quote_spanned!(span=> #sa #math::#fv(&#a[..], #out, #out_bar, &mut #ab[..]);));
+        }
+        _ => return false,
+    }
+    true
+}
+
 /// The primal code of a real-valued expression, of type `S`.
 pub fn primal(ctx: &mut Ctx, e: &Expr) -> TokenStream {
     if !ctx.is_active(e) {
@@ -193,6 +319,9 @@ pub fn primal(ctx: &mut Ctx, e: &Expr) -> TokenStream {
         }
         Expr::Call(c) => {
             let name = crate::ir::lower::path_name(&c.func).unwrap_or_default();
+            if let Some(code) = slice_primal(ctx, c, &name) {
+                return code;
+            }
             match call_signature(&name, c.args.len()) {
                 Some(sig) => {
                     let path = math_path(&name);
@@ -386,6 +515,9 @@ fn node(
         }
         Expr::Call(c) => {
             let name = crate::ir::lower::path_name(&c.func).unwrap_or_default();
+            if slice_node(ctx, c, &name, out, out_bar, fwd, rev) {
+                return;
+            }
             let Some(sig) = call_signature(&name, c.args.len()) else {
                 no_rule(ctx, &c.func, &name);
                 return;

@@ -147,11 +147,17 @@ pub fn generate(
                 Stmt::Sample { site, .. } => {
                     let site = &p.sites[*site];
                     let sname = &site.name;
-                    let n = match &site.dist.iid {
-                        Some(n) => quote!((#n) as usize),
-                        None => quote!(1usize),
+                    let tr = rt::transforms();
+                    let lens = if crate::ir::lower::is_vector_dist(&site.dist) {
+                        let (sup, _) = super::sites::flat_support(g.ctx, &site.dist);
+                        quote!({ let __s: #tr::Support<f64> = #sup; (__s.unconstrained_len(), __s.constrained_len()) })
+                    } else {
+                        match &site.dist.iid {
+                            Some(n) => quote!({ let __n = (#n) as usize; (__n, __n) }),
+                            None => quote!((1usize, 1usize)),
+                        }
                     };
-                    shape_stmts.push(quote!(__shapes.push((#sname, #n));));
+                    shape_stmts.push(quote!(__shapes.push((#sname, #lens));));
                 }
                 Stmt::Let { vars, init, .. }
                     if !vars.iter().any(|v| g.ctx.activity.is_active(*v))
@@ -200,7 +206,7 @@ pub fn generate(
             }
 
             #[allow(unused_variables, non_snake_case, unused_mut, unused_parens)]
-            fn __shapes(&self) -> ::std::vec::Vec<(&'static str, usize)> {
+            fn __shapes(&self) -> ::std::vec::Vec<(&'static str, (usize, usize))> {
                 #data
                 let mut __shapes = ::std::vec::Vec::new();
                 #(#shape_stmts)*
@@ -212,10 +218,12 @@ pub fn generate(
                 let mut __off = 0usize;
                 let mut __layout = ::std::vec::Vec::new();
                 let mut __names = ::std::vec::Vec::new();
-                for (__site, __n) in self.__shapes() {
-                    __layout.push(#root::SiteLayout { name: __site.to_string(), unconstrained: __off..__off + __n, constrained: __off..__off + __n });
-                    if __n == 1 { __names.push(__site.to_string()); } else { for __k in 0..__n { __names.push(format!("{}[{}]", __site, __k)); } }
-                    __off += __n;
+                let mut __coff = 0usize;
+                for (__site, (__u, __c)) in self.__shapes() {
+                    __layout.push(#root::SiteLayout { name: __site.to_string(), unconstrained: __off..__off + __u, constrained: __coff..__coff + __c });
+                    if __c == 1 && __u == 1 { __names.push(__site.to_string()); } else { for __k in 0..__c { __names.push(format!("{}[{}]", __site, __k)); } }
+                    __off += __u;
+                    __coff += __c;
                 }
                 self.__dim = __off;
                 self.__layout = __layout;

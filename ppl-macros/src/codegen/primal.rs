@@ -397,8 +397,7 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         let scalar = rt::scalar();
         let root = rt::root();
         if is_vector_dist(&site.dist) {
-            // Rejected by the analyses before code generation.
-            return quote!();
+            return self.vector_site(&site, &id, span);
         }
         let flat = is_flat(&site.dist);
         let (d, support) = if flat {
@@ -495,6 +494,56 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                 )
             }
         }
+    }
+
+    /// A site whose value is a vector (`Flat(Simplex(k))`, ordered, Cholesky factors):
+    /// one vector transform of `unconstrained_len` coordinates, no prior term.
+    fn vector_site(
+        &mut self,
+        site: &crate::ir::Site,
+        id: &syn::Ident,
+        span: proc_macro2::Span,
+    ) -> TokenStream {
+        let tr = rt::transforms();
+        let scalar = rt::scalar();
+        let err = rt::error();
+        let name = &site.name;
+        let (sup, _) = flat_support(self.ctx, &site.dist);
+        let take = self.take(id, quote!(__cl), quote!(<S as #scalar>::zero()));
+        let fill = match self.flavor {
+            Flavor::Density => quote! {
+                __lp += #tr::constrain_vector(__sup, &x[__off..__off + __ul], &mut #id[..])?;
+            },
+            Flavor::Unconstrain => quote! {
+                let (_, __v) = __values.iter().find(|(__n, _)| *__n == #name).ok_or_else(|| #err::MissingParameter(#name.to_string()))?;
+                #tr::unconstrain_vector(__sup, __v, &mut __x[__off..__off + __ul])?;
+                #id.copy_from_slice(__v);
+            },
+            Flavor::Simulate => quote! {
+                match __given_x {
+                    Some(__gx) => {
+                        #tr::constrain_vector(__sup, &__gx[__off..__off + __ul], &mut #id[..])?;
+                        __x[__off..__off + __ul].copy_from_slice(&__gx[__off..__off + __ul]);
+                    }
+                    None => return Err(#err::ImproperPrior { support: format!("{:?}", __sup) }),
+                }
+            },
+        };
+        let record = match self.flavor {
+            Flavor::Density => {
+                quote!(if let Some(__r) = __rec.as_deref_mut() { for &__v in #id.iter() { __r.site(<S as #scalar>::value(__v)); } })
+            }
+            _ => quote!(for &__v in #id.iter() { __trace.site(__v); }),
+        };
+        quote_spanned!(span=>
+            let __sup: #tr::Support<S> = #sup;
+            let __ul: usize = __sup.unconstrained_len();
+            let __cl: usize = __sup.constrained_len();
+            let mut #id: Vec<S> = #take;
+            #fill
+            __off += __ul;
+            #record
+        )
     }
 
     fn observe(

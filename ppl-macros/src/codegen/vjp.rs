@@ -149,13 +149,14 @@ fn reads(b: &Block, out: &mut BTreeSet<VarId>) {
     walk(b, &mut e);
 }
 
-
 /// The first `break`/`continue` leaving this block's loop: its span and whether it breaks.
 fn loop_exit(b: &Block) -> Option<(Span, bool)> {
     b.stmts.iter().find_map(|s| match s {
         Stmt::Break(sp) => Some((*sp, true)),
         Stmt::Continue(sp) => Some((*sp, false)),
-        Stmt::If { then, otherwise, .. } => loop_exit(then).or_else(|| otherwise.as_ref().and_then(loop_exit)),
+        Stmt::If {
+            then, otherwise, ..
+        } => loop_exit(then).or_else(|| otherwise.as_ref().and_then(loop_exit)),
         Stmt::Match { arms, .. } => arms.iter().find_map(|(_, b)| loop_exit(b)),
         Stmt::Block(b) => loop_exit(b),
         _ => None,
@@ -424,7 +425,11 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     return;
                 }
                 if let Some((exit, is_break)) = loop_exit(body) {
-                    let advice = if is_break { "put the exit test in the `while` condition" } else { "put the rest of the body under an `if`" };
+                    let advice = if is_break {
+                        "put the exit test in the `while` condition"
+                    } else {
+                        "put the rest of the body under an `if`"
+                    };
                     self.ctx.diag.error(exit, format!("`{}` in a loop that computes parameter-dependent values is not supported by the compiler yet: {advice}", if is_break { "break" } else { "continue" }));
                     return;
                 }
@@ -719,7 +724,29 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let bar = bar_of(&id);
         let name = &site.name;
         if is_vector_dist(&site.dist) {
-            // Rejected by the analyses before code generation.
+            let (sup_expr, _) = flat_support(self.ctx, &site.dist);
+            let sup = self.ctx.temp("sup");
+            let ul = self.ctx.temp("ul");
+            let cl = self.ctx.temp("cl");
+            let xi = self.ctx.temp("xi");
+            let take = self.take(&id, quote!(#cl), quote!(#zero));
+            let take_bar = self.take(&bar, quote!(#cl), quote!(#zero));
+            let add = self.add_term(name, quote!(__lj));
+            out.fwd.push(quote_spanned!(span=>
+                let #sup: #tr::Support<S> = #sup_expr;
+                let #ul: usize = #sup.unconstrained_len();
+                let #cl: usize = #sup.constrained_len();
+                let #xi: usize = __off;
+                let mut #id: Vec<S> = #take;
+                let __lj: S = #tr::constrain_vector(#sup, &x[#xi..#xi + #ul], &mut #id[..])?;
+                __off += #ul;
+                #add
+                let mut #bar: Vec<S> = #take_bar;
+            ));
+            out.rev.push(quote_spanned!(span=>
+                #tr::constrain_vector_vjp(#sup, &x[#xi..#xi + #ul], &#id[..], &#bar[..], __lp_bar, &mut grad[#xi..#xi + #ul])?;
+            ));
+            let _ = root;
             return;
         }
         let flat = is_flat(&site.dist);

@@ -480,11 +480,7 @@ impl Lowerer<'_> {
         };
         let site = self.program.sites.len();
         let var = self.bind(pi.ident.clone(), kind, false, Origin::Site(site));
-        self.program.sites.push(Site {
-            name,
-            dist,
-            var,
-        });
+        self.program.sites.push(Site { name, dist, var });
         out.stmts.push(Stmt::Sample { var, site, span });
     }
 
@@ -544,7 +540,10 @@ impl Lowerer<'_> {
                     }
                     Some(name) => {
                         let mut c = name.chars();
-                        let hint = c.next().map(|h| h.to_uppercase().chain(c).collect::<String>()).unwrap_or_default();
+                        let hint = c
+                            .next()
+                            .map(|h| h.to_uppercase().chain(c).collect::<String>())
+                            .unwrap_or_default();
                         self.diag.error_at(base, format!("expected a distribution (its type name starts with a capital letter, e.g. `Normal(mu, sigma)`): did you mean `{hint}`?"));
                         None
                     }
@@ -568,17 +567,35 @@ impl Lowerer<'_> {
         let span = e.span();
         match e {
             Expr::Call(c) if path_name(&c.func).as_deref() == Some("observe") => {
-                let Some((name, rest)) = self.site_name(c, 3) else { return };
-                let Some(dist) = self.dist_call(&rest[0]) else { return };
-                out.stmts.push(Stmt::Observe { name, dist, value: rest[1].clone(), span });
+                let Some((name, rest)) = self.site_name(c, 3) else {
+                    return;
+                };
+                let Some(dist) = self.dist_call(&rest[0]) else {
+                    return;
+                };
+                out.stmts.push(Stmt::Observe {
+                    name,
+                    dist,
+                    value: rest[1].clone(),
+                    span,
+                });
             }
             Expr::Call(c) if path_name(&c.func).as_deref() == Some("deterministic") => {
-                let Some((name, rest)) = self.site_name(c, 2) else { return };
-                out.stmts.push(Stmt::Deterministic { name, value: rest[0].clone(), span });
+                let Some((name, rest)) = self.site_name(c, 2) else {
+                    return;
+                };
+                out.stmts.push(Stmt::Deterministic {
+                    name,
+                    value: rest[0].clone(),
+                    span,
+                });
             }
             Expr::Call(c) if path_name(&c.func).as_deref() == Some("factor") => {
                 if c.args.len() != 1 {
-                    self.diag.error_at(c, "`factor` takes one argument: the term added to the log density");
+                    self.diag.error_at(
+                        c,
+                        "`factor` takes one argument: the term added to the log density",
+                    );
                     return;
                 }
                 let value = self.expr(&c.args[0]);
@@ -588,7 +605,9 @@ impl Lowerer<'_> {
                 self.diag.error_at(c, "bind a sample site to a name at the top level: `let mu = sample(\"mu\", ...);`");
             }
             Expr::Assign(a) => self.assign(&a.left, None, &a.right, span, out),
-            Expr::Binary(b) if is_compound(&b.op) => self.assign(&b.left, Some(b.op), &b.right, span, out),
+            Expr::Binary(b) if is_compound(&b.op) => {
+                self.assign(&b.left, Some(b.op), &b.right, span, out)
+            }
             Expr::MethodCall(m) if m.method == "push" && m.args.len() == 1 => {
                 match self.assignable(&m.receiver) {
                     Some(var) => {
@@ -611,7 +630,13 @@ impl Lowerer<'_> {
                     l.loop_depth -= 1;
                     (vars, pat, body)
                 });
-                out.stmts.push(Stmt::For { vars, pat, iter, body, span });
+                out.stmts.push(Stmt::For {
+                    vars,
+                    pat,
+                    iter,
+                    body,
+                    span,
+                });
             }
             Expr::While(w) => {
                 if let Some(l) = &w.label {
@@ -639,7 +664,12 @@ impl Lowerer<'_> {
                         b
                     })
                 });
-                out.stmts.push(Stmt::If { cond, then, otherwise, span });
+                out.stmts.push(Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                    span,
+                });
             }
             Expr::Match(m) => {
                 let scrutinee = self.expr(&m.expr);
@@ -656,7 +686,11 @@ impl Lowerer<'_> {
                     });
                     arms.push((arm.pat.clone(), block));
                 }
-                out.stmts.push(Stmt::Match { scrutinee, arms, span });
+                out.stmts.push(Stmt::Match {
+                    scrutinee,
+                    arms,
+                    span,
+                });
             }
             Expr::Block(b) => {
                 if b.label.is_some() {
@@ -667,7 +701,8 @@ impl Lowerer<'_> {
             }
             Expr::Break(b) => {
                 if b.label.is_some() || b.expr.is_some() {
-                    self.diag.error_at(b, "`break` takes no label or value in a model");
+                    self.diag
+                        .error_at(b, "`break` takes no label or value in a model");
                 } else if self.loop_depth == 0 {
                     self.diag.error_at(b, "`break` outside a loop");
                 }
@@ -675,13 +710,17 @@ impl Lowerer<'_> {
             }
             Expr::Continue(c) => {
                 if c.label.is_some() {
-                    self.diag.error_at(c, "`continue` takes no label in a model");
+                    self.diag
+                        .error_at(c, "`continue` takes no label in a model");
                 } else if self.loop_depth == 0 {
                     self.diag.error_at(c, "`continue` outside a loop");
                 }
                 out.stmts.push(Stmt::Continue(span));
             }
-            Expr::Return(r) => self.diag.error_at(r, "a model has no `return`: its value is the log density built by its sites "),
+            Expr::Return(r) => self.diag.error_at(
+                r,
+                "a model has no `return`: its value is the log density built by its sites ",
+            ),
             other => {
                 let e = self.expr(other);
                 out.stmts.push(Stmt::Expr(e));
@@ -753,7 +792,11 @@ impl Lowerer<'_> {
         let v = self.program.var(var);
         match v.origin {
             Origin::Data => {
-                let copy = if matches!(v.kind, Kind::Reals | Kind::Ints | Kind::Rows) { format!("{ident}.to_vec()") } else { ident.to_string() };
+                let copy = if matches!(v.kind, Kind::Reals | Kind::Ints | Kind::Rows) {
+                    format!("{ident}.to_vec()")
+                } else {
+                    ident.to_string()
+                };
                 self.diag.error_at(target, format!("`{ident}` is data and cannot be modified: copy it into a local first (`let mut {ident}_copy = {copy};`)"));
                 None
             }
