@@ -64,5 +64,9 @@ pub use dynamics::{
 pub use error::{is_recoverable, ChainError, ChainFailure, Result, SamplerError};
 pub use hmc::Hmc;
 pub use nuts::Nuts;
-pub use output::{ChainDraws, Fit, Summary, SummaryRow};
+pub use output::{
+    stan_name, Algorithm, ChainDraws, ChainTiming, Diagnostics, DivergentTransition, Fit,
+    MetricUpdate, RunSettings, StanCsv, Summary, SummaryRow, WarmupReport, ESS_PER_CHAIN_THRESHOLD,
+    E_BFMI_THRESHOLD, RHAT_THRESHOLD, STAN_CSV_STAT_COLUMNS,
+};
 pub use sampler_stats::SamplerStats;
