@@ -139,18 +139,17 @@ impl Diagnostics {
         }
         if let Some((name, r)) = worst(&self.high_rhat, true) {
             w.push(format!(
-                "{} quantities have a split R-hat above {RHAT_THRESHOLD} (worst: {name}, \
-                 {r:.3}): the chains have not mixed. Run longer chains, or look for \
-                 multimodality or a problem in the model.",
-                self.high_rhat.len()
+                "{} a split R-hat above {RHAT_THRESHOLD} (worst: {name}, {r:.3}): the \
+                 chains have not mixed. Run longer chains, or look for multimodality or a \
+                 problem in the model.",
+                quantities_have(self.high_rhat.len())
             ));
         }
         if let Some((name, e)) = worst(&self.low_ess, false) {
             w.push(format!(
-                "{} quantities have a bulk or tail ESS below {:.0} ({:.0} per chain) \
-                 (worst: {name}, {e:.0}): their estimates and diagnostics are unreliable. \
-                 Run more draws.",
-                self.low_ess.len(),
+                "{} a bulk or tail ESS below {:.0} ({:.0} per chain) (worst: {name}, \
+                 {e:.0}): their estimates and diagnostics are unreliable. Run more draws.",
+                quantities_have(self.low_ess.len()),
                 self.ess_threshold,
                 ESS_PER_CHAIN_THRESHOLD
             ));
@@ -161,6 +160,14 @@ impl Diagnostics {
     /// Whether any check failed.
     pub fn has_problems(&self) -> bool {
         !self.warnings().is_empty()
+    }
+}
+
+fn quantities_have(n: usize) -> String {
+    if n == 1 {
+        "1 quantity has".to_string()
+    } else {
+        format!("{n} quantities have")
     }
 }
 

@@ -392,8 +392,9 @@ pub struct StanCsv {
     pub inv_metric: Option<Vec<Vec<f64>>>,
     /// Timings in seconds by phase: `Warm-up`, `Sampling`, `Total`.
     pub timing: Vec<(String, f64)>,
-    /// Comment lines after the draws that are not timings (e.g. a chain's failure).
-    pub trailing_comments: Vec<String>,
+    /// Comment lines after the column header that are neither the adaptation block nor
+    /// the timing (e.g. `Chain failed: ...`), without their `#`.
+    pub other_comments: Vec<String>,
 }
 
 impl StanCsv {
@@ -448,7 +449,9 @@ impl StanCsv {
                     }
                     State::Warmup | State::Adaptation => {
                         state = State::Adaptation;
-                        if let Some(v) = c.strip_prefix("Step size = ") {
+                        if c == "Adaptation terminated" {
+                            in_metric = false;
+                        } else if let Some(v) = c.strip_prefix("Step size = ") {
                             out.step_size = v.trim().parse().ok();
                             in_metric = false;
                         } else if c.ends_with("inverse mass matrix:") {
@@ -459,8 +462,13 @@ impl StanCsv {
                                 c.split(',').map(|x| x.trim().parse::<f64>()).collect();
                             match (row, out.inv_metric.as_mut()) {
                                 (Ok(r), Some(m)) => m.push(r),
-                                _ => in_metric = false,
+                                _ => {
+                                    in_metric = false;
+                                    out.other_comments.push(c.to_string());
+                                }
                             }
+                        } else if !c.is_empty() {
+                            out.other_comments.push(c.to_string());
                         }
                     }
                     State::Draws | State::Trailing => {
@@ -468,7 +476,7 @@ impl StanCsv {
                         if let Some((secs, phase)) = parse_timing(c) {
                             out.timing.push((phase, secs));
                         } else if !c.is_empty() {
-                            out.trailing_comments.push(c.to_string());
+                            out.other_comments.push(c.to_string());
                         }
                     }
                 }
@@ -559,7 +567,7 @@ mod tests {
             5e-324,
             1e16,
             -1.7976931348623157e308,
-            123456789.123456789,
+            123456789.12345679,
         ] {
             let s = Num(x).to_string();
             assert_eq!(
@@ -648,6 +656,20 @@ lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,energy__,thet
                 ("Total".to_string(), 0.014)
             ]
         );
+    }
+
+    #[test]
+    fn other_comments_are_kept_wherever_they_are() {
+        let text = "a,b\n1,2\n# Chain failed: at warm-up\n";
+        let csv = StanCsv::parse(text.as_bytes(), "f").unwrap();
+        assert_eq!(csv.other_comments, vec!["Chain failed: at warm-up"]);
+        assert_eq!(csv.warmup, vec![vec![1.0, 2.0]]);
+        assert_eq!(csv.step_size, None);
+        let text = "a\n# Adaptation terminated\n# Step size = 2\n# note\n3\n# Chain failed\n";
+        let csv = StanCsv::parse(text.as_bytes(), "f").unwrap();
+        assert_eq!(csv.other_comments, vec!["note", "Chain failed"]);
+        assert_eq!(csv.draws, vec![vec![3.0]]);
+        assert_eq!(csv.step_size, Some(2.0));
     }
 
     #[test]
