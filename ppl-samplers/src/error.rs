@@ -69,6 +69,24 @@ pub enum SamplerError {
     /// The model returned an error outside a chain (e.g. while naming parameters).
     #[error("the model failed: {0}")]
     Model(#[from] Error),
+    /// An output file could not be created, written or read.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// A Stan CSV file could not be parsed.
+    #[error("{path}, line {line}: {message}")]
+    Csv {
+        /// The file.
+        path: String,
+        /// Line number (1-based; 0 for the file as a whole).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// `Result` with [`SamplerError`].

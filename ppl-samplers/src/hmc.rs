@@ -1,8 +1,8 @@
 //! Static HMC: a fixed number of leapfrog steps and a Metropolis correction.
 
-use crate::dynamics::{leapfrog, LeapfrogOutcome, Point};
+use crate::dynamics::{leapfrog, Divergence, LeapfrogOutcome, Point};
 use crate::nuts::tree::Hamiltonian;
-use crate::sampler_stats::SamplerStats;
+use crate::sampler_stats::{DivergenceStart, SamplerStats, Transition};
 use ppl_core::{Error, Model};
 use rand::Rng;
 
@@ -15,7 +15,9 @@ use rand::Rng;
 /// ```
 ///
 /// A trajectory that fails numerically or whose energy error exceeds
-/// `max_energy_error` is divergent and rejected (acceptance statistic 0).
+/// `max_energy_error` is divergent and rejected (acceptance statistic 0); it is reported
+/// at the point where the model failed, or at the end of the trajectory (where the energy
+/// error is checked, as in Stan).
 pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
     h: &mut Hamiltonian<'_, M>,
     n_steps: usize,
@@ -23,19 +25,19 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
     step_size: f64,
     z: &mut Point,
     rng: &mut R,
-) -> Result<SamplerStats, Error> {
+) -> Result<Transition, Error> {
     z.resample_momentum(&h.metric, rng);
     let h0 = z.energy;
     let mut proposal = h.scratch.point_from(z);
-    let mut divergent = false;
+    let mut failure = None;
     let mut n_leapfrog = 0;
     for _ in 0..n_steps {
         let outcome = leapfrog(h.model, &mut h.ws, &h.metric, &mut proposal, step_size);
         n_leapfrog += 1;
         match outcome {
             LeapfrogOutcome::Ok => {}
-            LeapfrogOutcome::Divergent(_) => {
-                divergent = true;
+            LeapfrogOutcome::Divergent(d) => {
+                failure = Some(d);
                 break;
             }
             LeapfrogOutcome::Fatal(e) => {
@@ -44,14 +46,16 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
             }
         }
     }
-    let energy = if divergent {
+    let energy = if failure.is_some() {
         f64::INFINITY
     } else {
         proposal.energy
     };
-    if !(energy - h0 <= max_energy_error) {
-        divergent = true;
-    }
+    let divergent = !(energy - h0 <= max_energy_error);
+    let divergence = divergent.then(|| DivergenceStart {
+        position: proposal.q.clone(),
+        reason: failure.unwrap_or(Divergence::EnergyError(energy - h0)),
+    });
     let accept_stat = if divergent {
         0.0
     } else {
@@ -61,14 +65,17 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
         z.copy_from(&proposal);
     }
     h.scratch.give_point(proposal);
-    Ok(SamplerStats {
-        log_density: z.log_density,
-        accept_stat,
-        step_size,
-        tree_depth: 0,
-        n_leapfrog,
-        divergent,
-        energy: z.energy,
+    Ok(Transition {
+        stats: SamplerStats {
+            log_density: z.log_density,
+            accept_stat,
+            step_size,
+            tree_depth: 0,
+            n_leapfrog,
+            divergent,
+            energy: z.energy,
+        },
+        divergence,
     })
 }
 

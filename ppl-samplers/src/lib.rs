@@ -27,12 +27,40 @@
 //! * Diagnostics follow ArviZ's formulas (tested against it), except that R-hat also
 //!   works on a single chain.
 //!
+//! # Outputs
+//!
+//! * In memory ([`Fit`], [`ChainDraws`]): constrained and unconstrained draws, per-draw
+//!   [`SamplerStats`], warm-up draws with `.save_warmup(true)`, every divergence with the
+//!   point where it started ([`DivergentTransition`]), the [`WarmupReport`] (step size
+//!   per iteration, metric and step sizes at each window end) and timings.
+//! * [`Fit::summary`]: the table, then CmdStan-`diagnose`-style warnings for divergences,
+//!   tree-depth saturation, low E-BFMI, high R-hat and low ESS ([`Diagnostics`]).
+//! * Stan CSV ([`Fit::write_stan_csv`], or streamed during the run with
+//!   `.output_csv(prefix)`): one file per chain in CmdStan's layout, read by cmdstanpy
+//!   and ArviZ (checked by `tests/reference/check_stan_csv.py`) and by [`StanCsv`].
+//!   Numbers are printed to round-trip exactly.
+//! * A progress bar per chain on stderr (iterations, phase, divergences), shown only when
+//!   stderr is a terminal; `.progress(false)` turns it off.
+//!
+//! None of the outputs touch a chain's RNG: draws are identical with or without them.
+//!
+//! ```text
+//! let fit = Nuts::new().seed(1).save_warmup(true).output_csv("out/model").run(&model)?;
+//! println!("{}", fit.summary());              // table + diagnostics warnings
+//! for d in &fit.chains()[0].divergences { println!("{:?}", d.constrained); }
+//! ```
+//!
 //! # Dependencies
 //!
 //! `rand`/`rand_distr` (normal momenta), `rand_chacha` (a seekable stream RNG for
-//! reproducible parallel chains), `rayon` (chains in parallel), `thiserror` (errors).
-//! Autocovariances are computed lag by lag (only the lags Geyer's truncation needs), so
-//! no FFT crate is needed; the dense metric's Cholesky factor is a few lines here.
+//! reproducible parallel chains), `rayon` (chains in parallel), `thiserror` (errors),
+//! `indicatif` (the progress bars: several bars redrawn in place from several threads,
+//! rate-limited, with terminal detection and width handling, is more than a few lines to
+//! get right; it is the standard, maintained crate for it, used without its default
+//! `wasmbind` feature). Autocovariances are computed lag by lag (only the lags Geyer's
+//! truncation needs), so no FFT crate is needed; the dense metric's Cholesky factor is a
+//! few lines here. Stan CSV is written and parsed here (a line-oriented format, no CSV
+//! crate needed).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -64,5 +92,9 @@ pub use dynamics::{
 pub use error::{is_recoverable, ChainError, ChainFailure, Result, SamplerError};
 pub use hmc::Hmc;
 pub use nuts::Nuts;
-pub use output::{ChainDraws, Fit, Summary, SummaryRow};
+pub use output::{
+    stan_name, Algorithm, ChainDraws, ChainTiming, Diagnostics, DivergentTransition, Fit,
+    MetricUpdate, RunSettings, StanCsv, Summary, SummaryRow, WarmupReport, ESS_PER_CHAIN_THRESHOLD,
+    E_BFMI_THRESHOLD, RHAT_THRESHOLD, STAN_CSV_STAT_COLUMNS,
+};
 pub use sampler_stats::SamplerStats;

@@ -20,3 +20,21 @@ pub struct SamplerStats {
     /// Hamiltonian `H = −log π(q) + ½ pᵀ M⁻¹ p` at the draw (`energy__`), for E-BFMI.
     pub energy: f64,
 }
+
+/// Where a divergent trajectory crossed the divergence threshold, as found by a
+/// transition (the constrained values are added by the runner).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct DivergenceStart {
+    /// The unconstrained position of the first trajectory point whose energy error
+    /// exceeded the limit, or at which the model failed numerically.
+    pub(crate) position: Vec<f64>,
+    /// Why it diverged.
+    pub(crate) reason: crate::dynamics::Divergence,
+}
+
+/// The result of one transition: its statistics and, if it diverged, where.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Transition {
+    pub(crate) stats: SamplerStats,
+    pub(crate) divergence: Option<DivergenceStart>,
+}

@@ -272,10 +272,12 @@ impl GenericDensity for EightSchools {
 impl Model for EightSchools {
     model_via_generic!(EightSchools);
     fn param_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = (1..=8).map(|j| format!("theta_trans[{j}]")).collect();
+        // 0-based element names, as the `#[model]` macro writes them (Stan's theta[1] is
+        // theta[0] here).
+        let mut names: Vec<String> = (0..8).map(|j| format!("theta_trans[{j}]")).collect();
         names.push("mu".into());
         names.push("tau".into());
-        names.extend((1..=8).map(|j| format!("theta[{j}]")));
+        names.extend((0..8).map(|j| format!("theta[{j}]")));
         names
     }
     fn layout(&self) -> Vec<SiteLayout> {

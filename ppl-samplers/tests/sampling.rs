@@ -122,12 +122,13 @@ fn correlated_2d_dense_metric_adapts() {
 }
 
 /// posteriordb `eight_schools-eight_schools_noncentered` reference (10 000 draws):
-/// (name, mean, sd, ess_bulk).
+/// (name, mean, sd, ess_bulk). Names are 0-based: posteriordb's `theta[1]` and
+/// `theta[3]` are `theta[0]` and `theta[2]` here.
 const EIGHT_SCHOOLS_REF: [(&str, f64, f64, f64); 4] = [
     ("mu", 4.410518337, 3.309296477, 10041.0),
     ("tau", 3.602059524, 3.198477671, 9989.0),
-    ("theta[1]", 6.150502293, 5.615863419, 10095.0),
-    ("theta[3]", 3.90590609, 5.280711952, 9533.0),
+    ("theta[0]", 6.150502293, 5.615863419, 10095.0),
+    ("theta[2]", 3.90590609, 5.280711952, 9533.0),
 ];
 
 #[test]

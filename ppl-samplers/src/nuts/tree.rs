@@ -4,8 +4,8 @@
 //! detection.
 
 use super::uturn::{add_into, no_u_turn};
-use crate::dynamics::{leapfrog, LeapfrogOutcome, Metric, Point};
-use crate::sampler_stats::SamplerStats;
+use crate::dynamics::{leapfrog, Divergence, LeapfrogOutcome, Metric, Point};
+use crate::sampler_stats::{DivergenceStart, SamplerStats, Transition};
 use ppl_core::{Error, Model, Workspace};
 use rand::Rng;
 
@@ -98,6 +98,8 @@ struct Builder<'h, 'a, M: ?Sized, R: ?Sized> {
     n_leapfrog: usize,
     sum_metro_prob: f64,
     divergent: bool,
+    /// Where the trajectory diverged (the first point past the threshold).
+    divergence: Option<DivergenceStart>,
 }
 
 /// Ends and momentum sum of a (sub)trajectory being built, in integration order
@@ -126,16 +128,20 @@ impl<M: Model + ?Sized, R: Rng + ?Sized> Builder<'_, '_, M, R> {
         if depth == 0 {
             let outcome = leapfrog(self.h.model, &mut self.h.ws, &self.h.metric, z, self.step);
             self.n_leapfrog += 1;
-            if let LeapfrogOutcome::Fatal(e) = outcome {
-                return Err(e);
-            }
-            let h = if outcome == LeapfrogOutcome::Ok {
-                z.energy
-            } else {
-                f64::INFINITY
+            let (h, failure) = match outcome {
+                LeapfrogOutcome::Ok => (z.energy, None),
+                LeapfrogOutcome::Divergent(d) => (f64::INFINITY, Some(d)),
+                LeapfrogOutcome::Fatal(e) => return Err(e),
             };
             if !(h - self.h0 <= self.max_energy_error) {
                 self.divergent = true;
+                if self.divergence.is_none() {
+                    // Allocates, but only once per divergent transition.
+                    self.divergence = Some(DivergenceStart {
+                        position: z.q.clone(),
+                        reason: failure.unwrap_or(Divergence::EnergyError(h - self.h0)),
+                    });
+                }
             }
             let log_weight = self.h0 - h;
             *log_sum_weight = log_sum_exp(*log_sum_weight, log_weight);
@@ -262,7 +268,7 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
     step_size: f64,
     z: &mut Point,
     rng: &mut R,
-) -> Result<SamplerStats, Error> {
+) -> Result<Transition, Error> {
     z.resample_momentum(&h.metric, rng);
     let h0 = z.energy;
 
@@ -292,6 +298,7 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
         n_leapfrog: 0,
         sum_metro_prob: 0.0,
         divergent: false,
+        divergence: None,
     };
     let mut log_sum_weight = 0.0; // the initial point has weight exp(H₀ − H₀) = 1
     let mut depth = 0;
@@ -370,6 +377,7 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
     let n_leapfrog = builder.n_leapfrog;
     let sum_metro_prob = builder.sum_metro_prob;
     let divergent = builder.divergent;
+    let divergence = builder.divergence.take();
     let sc = &mut h.scratch;
     for v in [
         p_fwd_fwd,
@@ -392,13 +400,16 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
     sc.give_point(z_propose);
     result?;
 
-    Ok(SamplerStats {
-        log_density: z.log_density,
-        accept_stat: sum_metro_prob / n_leapfrog.max(1) as f64,
-        step_size,
-        tree_depth: depth,
-        n_leapfrog,
-        divergent,
-        energy: z.energy,
+    Ok(Transition {
+        stats: SamplerStats {
+            log_density: z.log_density,
+            accept_stat: sum_metro_prob / n_leapfrog.max(1) as f64,
+            step_size,
+            tree_depth: depth,
+            n_leapfrog,
+            divergent,
+            energy: z.energy,
+        },
+        divergence,
     })
 }

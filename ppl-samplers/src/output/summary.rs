@@ -1,5 +1,6 @@
 //! The summary table: mean, sd, quantiles, MCSE, ESS and R-hat of every quantity.
 
+use super::diagnose::Diagnostics;
 use crate::diagnostics::{ess_bulk, ess_tail, mcse_mean, mcse_sd, quantile, rhat};
 use std::fmt;
 
@@ -54,16 +55,26 @@ impl SummaryRow {
     }
 }
 
-/// The summary table; `Display` prints it aligned.
+/// The summary table; `Display` prints it aligned, then the sampler diagnostics
+/// (divergence, tree-depth, E-BFMI, R-hat and ESS warnings) when present.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
     /// One row per quantity.
     pub rows: Vec<SummaryRow>,
+    /// The sampler's diagnostics (MCMC fits).
+    pub diagnostics: Option<Diagnostics>,
 }
 
 impl Summary {
     pub(crate) fn new(rows: Vec<SummaryRow>) -> Self {
-        Self { rows }
+        Self {
+            rows,
+            diagnostics: None,
+        }
+    }
+    pub(crate) fn with_diagnostics(mut self, diagnostics: Diagnostics) -> Self {
+        self.diagnostics = Some(diagnostics);
+        self
     }
     /// The row of `name`.
     pub fn row(&self, name: &str) -> Option<&SummaryRow> {
@@ -100,6 +111,10 @@ impl fmt::Display for Summary {
                 r.ess_tail,
                 r.r_hat
             )?;
+        }
+        if let Some(d) = &self.diagnostics {
+            writeln!(f)?;
+            write!(f, "{d}")?;
         }
         Ok(())
     }
