@@ -89,7 +89,7 @@ pub fn analyse(p: &Program, diag: &mut Diagnostics) -> Activity {
     check_index_reads(p, &p.body, &a, diag);
     for site in &p.sites {
         if crate::ir::lower::is_vector_dist(&site.dist) && site.dist.name != "Flat" {
-            diag.error(site.dist.span, "vector-valued distributions (Dirichlet, MultiNormal, LkjCholesky) at sample sites are not supported by the compiler yet: declare the site with `Flat(Simplex(k))` (or another vector support) and add its prior with `factor`");
+            diag.error(site.dist.span, "vector-valued distributions (Dirichlet, MultiNormal, LkjCholesky) at sample sites are not supported by the compiler yet: vector sites take `Flat(Simplex(k))`, `Flat(Ordered(k))`, `Flat(PositiveOrdered(k))`, `Flat(CorrCholesky(k))` or `Flat(CovCholesky(k))` for now");
         }
     }
     a
