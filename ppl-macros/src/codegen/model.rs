@@ -205,7 +205,7 @@ pub fn generate(
                 Ok(__m)
             }
 
-            #[allow(unused_variables, non_snake_case, unused_mut, unused_parens)]
+            #[allow(unused_variables, non_snake_case, unused_mut, unused_parens, clippy::all)]
             fn __shapes(&self) -> ::std::vec::Vec<(&'static str, (usize, usize))> {
                 #data
                 let mut __shapes = ::std::vec::Vec::new();
@@ -214,6 +214,7 @@ pub fn generate(
             }
 
             /// Sizes, layout and output names, from the data.
+            #[allow(clippy::all)]
             fn __discover(&mut self) -> #result<()> {
                 let mut __off = 0usize;
                 let mut __layout = ::std::vec::Vec::new();
@@ -278,6 +279,7 @@ pub fn generate(
             #gradient_body
         }
 
+        #[allow(clippy::all)]
         impl #model for #name {
             fn dim(&self) -> usize { self.__dim }
             fn param_names(&self) -> ::std::vec::Vec<::std::string::String> { self.__param_names.clone() }
