@@ -406,6 +406,21 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let inner = self.fused_scope(body, later);
                     out.fwd
                         .push(quote_spanned!(*span=> #sync for #pat in #iter #inner));
+                } else if self.accumulates_only(body) {
+                    // The loop only adds into outer scalars: their adjoints are the same in
+                    // every iteration, so no checkpoint is needed. Forward: the plain loop.
+                    // Reverse: each iteration's sweep again (terms not re-added).
+                    let it = self.ctx.temp("it");
+                    let primal = self.journaled_primal(body, &[]);
+                    out.fwd.push(
+                        quote_spanned!(*span=> let #it = #iter; for #pat in #it.clone() #primal),
+                    );
+                    let was = self.in_replay;
+                    self.in_replay = true;
+                    let replay = self.fused_scope(body, &BTreeSet::new());
+                    self.in_replay = was;
+                    out.rev
+                        .push(quote_spanned!(*span=> for #pat in #it.clone() #replay));
                 } else {
                     let it = self.ctx.temp("it");
                     out.fwd.push(quote_spanned!(*span=> let #it = #iter;));
@@ -1096,6 +1111,43 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 #(#run_backs)*
             }));
         }
+    }
+
+    /// `true` when the only outer state a loop body changes is active scalars updated by
+    /// `+=`/`-=` with right-hand sides that do not read them, and read nowhere else in it.
+    fn accumulates_only(&self, body: &Block) -> bool {
+        let (scalars, vectors, passive) = self.overwritten(body);
+        if scalars.is_empty() || !vectors.is_empty() || !passive.is_empty() {
+            return false;
+        }
+        let mut read = BTreeSet::new();
+        reads(body, &mut read);
+        if scalars.iter().any(|v| read.contains(v)) {
+            return false;
+        }
+        fn only_accumulated(b: &Block, vars: &[VarId]) -> bool {
+            b.stmts.iter().all(|s| match s {
+                Stmt::Assign { place, op, .. } if vars.contains(&place.var()) => {
+                    matches!(place, Place::Var(_))
+                        && matches!(
+                            op,
+                            Some(syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_))
+                        )
+                }
+                Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => {
+                    only_accumulated(body, vars)
+                }
+                Stmt::If {
+                    then, otherwise, ..
+                } => {
+                    only_accumulated(then, vars)
+                        && otherwise.as_ref().is_none_or(|o| only_accumulated(o, vars))
+                }
+                Stmt::Match { arms, .. } => arms.iter().all(|(_, b)| only_accumulated(b, vars)),
+                _ => true,
+            })
+        }
+        only_accumulated(body, &scalars)
     }
 
     /// Outer state a region overwrites: active scalars, active vectors (journaled) and
