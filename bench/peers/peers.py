@@ -110,13 +110,12 @@ def build_stan(name):
         and exe.stat().st_mtime > max(stan_file.stat().st_mtime, driver.stat().st_mtime)
     ):
         return name, exe
-    out = subprocess.run(
-        [str(hs / "stanc"), "--name", f"{name}_model", "--print-cpp", str(stan_file)],
+    subprocess.run(
+        [str(hs / "stanc"), "--name", f"{name}_model", f"--o={cpp}", str(stan_file)],
         capture_output=True,
         text=True,
         check=True,
     )
-    cpp.write_text(out.stdout)
     log("  compiling", name)
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
