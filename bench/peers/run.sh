@@ -15,7 +15,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c "import stan, httpstan, numpyro, jax" 2>/dev/null; then
-    "$venv/bin/python" -m pip install --upgrade pip
-    "$venv/bin/python" -m pip install -r "$here/requirements.txt"
+    "$venv/bin/python" -m pip install -q --upgrade pip >&2
+    "$venv/bin/python" -m pip install -q -r "$here/requirements.txt" >&2
 fi
 exec "$venv/bin/python" "$here/peers.py" "$@"
