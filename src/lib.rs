@@ -3,8 +3,12 @@
 #![deny(missing_docs)]
 
 pub use ppl_core::{
-    ad, distributions, math, model, transforms, Dual, Error, Model, Result, Scalar, Workspace,
+    ad, distributions, math, model, transforms, Dual, Error, Model, Result, Scalar, Simulation,
+    SiteLayout, Workspace,
 };
+/// The samplers (NUTS, HMC, diagnostics, output).
+pub use ppl_samplers as samplers;
+pub use ppl_samplers::{Fit, Hmc, Nuts};
 
 /// Finite-difference gradient checks for models and primitives (public so users can
 /// property-test their own models).

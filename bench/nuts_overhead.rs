@@ -1,0 +1,152 @@
+//! Sampler overhead per gradient evaluation on the eight benchmark models: the share of
+//! NUTS's wall time spent outside the model's gradient (target: under 10 %).
+//!
+//! ```text
+//! cargo bench --bench nuts_overhead -- [MODEL ...]
+//! ```
+//!
+//! Method, per model, single-threaded (one chain, 1000 warm-up + 1000 draws, seed 1):
+//!
+//! 1. Run NUTS on a wrapper that counts gradient (and log-density) evaluations; `T` is the
+//!    run's wall time.
+//! 2. Time the bare gradient (reused `Workspace`) at the run's own draws, cycled: `t` is the
+//!    mean time per gradient over at least 0.5 s.
+//! 3. Overhead = `1 − n·t / T` (`n` evaluations). The counting wrapper's own cost (one
+//!    relaxed atomic add per call) is charged to the sampler, so the figure is an upper
+//!    bound. Both measurements run back to back in one process, so machine-speed drift
+//!    between them is small; repeat the command to see the spread.
+
+#[path = "models.rs"]
+mod models;
+
+use models::Visitor;
+use ppl::{Model, Nuts, Workspace};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Delegates to a model, counting evaluations.
+struct Counted<'m, M> {
+    model: &'m M,
+    calls: AtomicUsize,
+}
+
+impl<M: Model> Model for Counted<'_, M> {
+    fn dim(&self) -> usize {
+        self.model.dim()
+    }
+    fn param_names(&self) -> Vec<String> {
+        self.model.param_names()
+    }
+    fn layout(&self) -> Vec<ppl::SiteLayout> {
+        self.model.layout()
+    }
+    fn log_density_in(&self, x: &[f64], ws: &mut Workspace) -> ppl::Result<f64> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.model.log_density_in(x, ws)
+    }
+    fn log_density_gradient_in(
+        &self,
+        x: &[f64],
+        g: &mut [f64],
+        ws: &mut Workspace,
+    ) -> ppl::Result<f64> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.model.log_density_gradient_in(x, g, ws)
+    }
+    fn log_density_jvp_in(
+        &self,
+        x: &[f64],
+        v: &[f64],
+        ws: &mut Workspace,
+    ) -> ppl::Result<(f64, f64)> {
+        self.model.log_density_jvp_in(x, v, ws)
+    }
+    fn log_density_hvp_in(
+        &self,
+        x: &[f64],
+        v: &[f64],
+        o: &mut [f64],
+        ws: &mut Workspace,
+    ) -> ppl::Result<f64> {
+        self.model.log_density_hvp_in(x, v, o, ws)
+    }
+    fn constrain(&self, x: &[f64], out: &mut Vec<f64>) -> ppl::Result<()> {
+        self.model.constrain(x, out)
+    }
+    fn unconstrain(&self, values: &[(&str, &[f64])]) -> ppl::Result<Vec<f64>> {
+        self.model.unconstrain(values)
+    }
+    fn simulate(
+        &self,
+        rng: &mut dyn rand::RngCore,
+        p: Option<&[f64]>,
+    ) -> ppl::Result<ppl::Simulation> {
+        self.model.simulate(rng, p)
+    }
+}
+
+struct Overhead;
+
+impl Visitor for Overhead {
+    type Out = Result<String, String>;
+    fn visit<M: Model>(self, name: &str, model: &M) -> Self::Out {
+        let counted = Counted {
+            model,
+            calls: AtomicUsize::new(0),
+        };
+        let start = Instant::now();
+        let fit = Nuts::new()
+            .chains(1)
+            .warmup(1000)
+            .draws(1000)
+            .seed(1)
+            .progress(false)
+            .run(&counted)
+            .map_err(|e| e.to_string())?;
+        let total = start.elapsed();
+        let calls = counted.calls.load(Ordering::Relaxed);
+        let chain = fit.chains().first().ok_or("no chain")?;
+        let dim = model.dim();
+        let points: Vec<&[f64]> = chain.unconstrained.chunks_exact(dim).collect();
+        let (mut g, mut ws) = (vec![0.0; dim], Workspace::new());
+        let (mut n, mut acc) = (0usize, 0.0);
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_millis(500) || n < points.len() {
+            for p in &points {
+                acc += model
+                    .log_density_gradient_in(black_box(p), &mut g, &mut ws)
+                    .unwrap_or(0.0);
+                n += 1;
+            }
+        }
+        black_box(acc);
+        let per_gradient = t0.elapsed().as_secs_f64() / n as f64;
+        let in_model = calls as f64 * per_gradient;
+        let overhead = 1.0 - in_model / total.as_secs_f64();
+        Ok(format!(
+            "| {name} | {calls} | {:.3} | {:.2} | {:.1} % |",
+            total.as_secs_f64(),
+            per_gradient * 1e6,
+            overhead * 100.0
+        ))
+    }
+}
+
+fn main() {
+    let asked: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    println!("| model | gradient evaluations | NUTS wall s | µs per gradient | overhead |");
+    println!("|---|---|---|---|---|");
+    for name in models::MODELS {
+        if !asked.is_empty() && !asked.iter().any(|a| a == name) {
+            continue;
+        }
+        match models::visit(name, Overhead) {
+            Ok(Ok(row)) => println!("{row}"),
+            Ok(Err(e)) | Err(e) => println!("| {name} | error: {e} | | | |"),
+        }
+    }
+}
