@@ -1,4 +1,4 @@
-//! The eight benchmark models (`bench/stan/<model>.stan`, data `bench/data/<model>.json`)
+//! The eight benchmark models (`../shared/bench/stan/<model>.stan`, data `../shared/bench/data/<model>.json`)
 //! written with `#[model]`: same math, same parameterisation, same constraining transforms
 //! and the same unconstrained order (Stan's declaration order) as the Stan programs, so
 //! log densities agree with Stan's `log_prob` up to the constant Stan drops.
@@ -146,12 +146,14 @@ pub fn poisson_counting(n: i64, s: f64, b: f64, tau: f64, aux: f64) {
     observe("n", Poisson(mu * s + gamma * b), n);
 }
 
-/// Where the data live: `$PPL_BENCH_DATA` if set, else `bench/data` of this repository
-/// (a copy of the project's shared `bench/data`).
+/// Where the data live: `$PPL_BENCH_DATA` if set, else the project's shared
+/// `../shared/bench/data` beside this repository (as on CI and developer machines).
 pub fn data_dir() -> PathBuf {
     match std::env::var_os("PPL_BENCH_DATA") {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("shared")
             .join("bench")
             .join("data"),
     }

@@ -37,10 +37,12 @@ numpyro.set_platform("cpu")
 numpyro.enable_x64()
 
 BENCH = pathlib.Path(__file__).resolve().parent.parent
+# The shared benchmark models and data, beside this repository.
+SHARED_BENCH = BENCH.parent.parent / "shared" / "bench"
 
 
 def load(name):
-    raw = json.loads((BENCH / "data" / f"{name}.json").read_text())
+    raw = json.loads((SHARED_BENCH / "data" / f"{name}.json").read_text())
     return {k: v for k, v in raw.items() if not k.startswith("_")}
 
 

@@ -31,6 +31,8 @@ import sysconfig
 
 HERE = pathlib.Path(__file__).resolve().parent
 BENCH = HERE.parent
+# The shared benchmark models and data, beside this repository.
+SHARED_BENCH = BENCH.parent.parent / "shared" / "bench"
 ROOT = BENCH.parent
 BUILD = HERE / ".build"
 MODELS = [
@@ -92,12 +94,12 @@ def stan_compile_command(model_cpp, source, exe):
 def build_stan(name):
     hs = httpstan_dir()
     BUILD.mkdir(exist_ok=True)
-    stan_file = BENCH / "stan" / f"{name}.stan"
+    stan_file = SHARED_BENCH / "stan" / f"{name}.stan"
     cpp = BUILD / f"{name}.cpp"
     exe = BUILD / f"{name}_driver"
     data = BUILD / f"{name}.data.json"
     point = BUILD / f"{name}.point.txt"
-    raw = json.loads((BENCH / "data" / f"{name}.json").read_text())
+    raw = json.loads((SHARED_BENCH / "data" / f"{name}.json").read_text())
     data.write_text(json.dumps({k: v for k, v in raw.items() if not k.startswith("_")}))
     point.write_text(" ".join(repr(v) for v in reference(name)[0]["x"]) + "\n")
     driver = HERE / "stan_driver.cpp"

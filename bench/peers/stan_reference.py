@@ -19,6 +19,8 @@ import stan
 
 HERE = pathlib.Path(__file__).resolve().parent
 BENCH = HERE.parent
+# The shared benchmark models and data, beside this repository.
+SHARED_BENCH = BENCH.parent.parent / "shared" / "bench"
 # Unconstrained dimension of each model (declared parameters only).
 MODELS = {
     "gauss50": 50,
@@ -34,7 +36,7 @@ POINTS = 3
 
 
 def stan_data(model):
-    raw = json.loads((BENCH / "data" / f"{model}.json").read_text())
+    raw = json.loads((SHARED_BENCH / "data" / f"{model}.json").read_text())
     return {k: v for k, v in raw.items() if not k.startswith("_")}
 
 
@@ -46,7 +48,7 @@ def main():
     }
     rng = np.random.default_rng(20261122)
     for model, dim in MODELS.items():
-        code = (BENCH / "stan" / f"{model}.stan").read_text()
+        code = (SHARED_BENCH / "stan" / f"{model}.stan").read_text()
         posterior = stan.build(code, data=stan_data(model), random_seed=1)
         points = []
         for k in range(POINTS):

@@ -33,9 +33,9 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
         diag: &mut diag,
         fresh: 0,
     };
-    // Reverse mode first (its slots start after the primal's, which never exceed 10_000).
+    // Reverse mode: its scratch slots may reuse the primal's numbers (the two never run at once).
     let grad_body = {
-        let mut g = vjp::VjpGen::new(&mut ctx, 10_000);
+        let mut g = vjp::VjpGen::new(&mut ctx, 0);
         g.function_body(&program.body)
     };
     let scalar = rt::scalar();
