@@ -56,6 +56,29 @@ pub fn binary_vjp<R: BinaryRule, S: Scalar>(a: S, b: S, y: S, y_bar: S) -> (S, S
     (y_bar * da, y_bar * db)
 }
 
+/// Defines a [`UnaryRule`] type: `unary_rule!(Exp, exp, f64::exp, |x, y| y)` gives
+/// `pub struct Exp` whose value is `f64::exp` and whose derivative (generic over the
+/// scalar, given `x` and `y = f(x)`) is `y`.
+#[macro_export]
+macro_rules! unary_rule {
+    ($rule:ident, $name:ident, $value:expr, |$x:ident, $y:ident| $deriv:expr) => {
+        #[doc = concat!("Rule type of [`", stringify!($name), "`].")]
+        #[derive(Clone, Copy, Debug)]
+        pub struct $rule;
+        impl $crate::ad::UnaryRule for $rule {
+            #[inline(always)]
+            fn value(x: f64) -> f64 {
+                ($value)(x)
+            }
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn derivative<S: $crate::ad::Scalar>($x: S, $y: S) -> S {
+                $deriv
+            }
+        }
+    };
+}
+
 /// Defines `pub fn $name(x) -> S` and `pub fn ${name}_vjp(x, y, y_bar) -> S` for a
 /// [`UnaryRule`] type.
 #[macro_export]

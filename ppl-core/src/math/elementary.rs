@@ -27,22 +27,13 @@
 //! min/max the derivative of the argument chosen; ties go to the first argument
 //! ```
 
-use crate::ad::rules::{BinaryRule, UnaryRule};
+use crate::ad::rules::BinaryRule;
 use crate::ad::Scalar;
 use crate::{binary_primitive, unary_primitive};
 
 macro_rules! unary_rules {
     ($($rule:ident $name:ident $vjp:ident |$x:ident, $y:ident| $deriv:expr, $value:expr;)*) => {$(
-        #[doc = concat!("Rule type of [`", stringify!($name), "`].")]
-        #[derive(Clone, Copy, Debug)]
-        pub struct $rule;
-        impl UnaryRule for $rule {
-            #[inline(always)]
-            fn value(x: f64) -> f64 { $value(x) }
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn derivative<S: Scalar>($x: S, $y: S) -> S { $deriv }
-        }
+        crate::unary_rule!($rule, $name, $value, |$x, $y| $deriv);
         unary_primitive!(
             #[doc = concat!("`", stringify!($name), "(x)`; see the module docs for the derivative.")]
             $name, $vjp, $rule

@@ -74,7 +74,7 @@
 //! assert!((y.d - (1.5 - 0.5772156649015329)).abs() < 1e-15);
 //! ```
 
-use crate::ad::rules::{BinaryRule, UnaryRule};
+use crate::ad::rules::BinaryRule;
 use crate::ad::Scalar;
 use crate::{binary_primitive, unary_primitive};
 use std::f64::consts::PI;
@@ -382,29 +382,10 @@ fn polygamma_first_order<S: Scalar>(n: u32, x: S) -> S {
     S::cst(polygamma_value(n, v)) + (x - v) * polygamma_value(n + 1, v)
 }
 
-macro_rules! gamma_unary {
-    ($rule:ident, $name:ident, $value:path, |$x:ident, $y:ident| $deriv:expr) => {
-        #[doc = concat!("Rule type of [`", stringify!($name), "`].")]
-        #[derive(Clone, Copy, Debug)]
-        pub struct $rule;
-        impl UnaryRule for $rule {
-            #[inline]
-            fn value(x: f64) -> f64 {
-                $value(x)
-            }
-            #[inline]
-            #[allow(unused_variables)]
-            fn derivative<S: Scalar>($x: S, $y: S) -> S {
-                $deriv
-            }
-        }
-    };
-}
-
-gamma_unary!(Lgamma, lgamma, ln_gamma_value, |x, y| digamma(x));
-gamma_unary!(Digamma, digamma, digamma_value, |x, y| trigamma(x));
-gamma_unary!(Trigamma, trigamma, trigamma_value, |x, y| tetragamma(x));
-gamma_unary!(Tetragamma, tetragamma, tetragamma_value, |x, y| {
+crate::unary_rule!(Lgamma, lgamma, ln_gamma_value, |x, y| digamma(x));
+crate::unary_rule!(Digamma, digamma, digamma_value, |x, y| trigamma(x));
+crate::unary_rule!(Trigamma, trigamma, trigamma_value, |x, y| tetragamma(x));
+crate::unary_rule!(Tetragamma, tetragamma, tetragamma_value, |x, y| {
     polygamma_first_order(3, x)
 });
 

@@ -48,7 +48,7 @@
 //! assert_eq!(y.d, 0.5);
 //! ```
 
-use crate::ad::rules::{BinaryRule, UnaryRule};
+use crate::ad::rules::BinaryRule;
 use crate::ad::Scalar;
 use crate::math::elementary::{exp, exp_m1, ln_1p};
 use crate::{binary_primitive, unary_primitive};
@@ -155,20 +155,7 @@ pub fn log_sum_exp_slice_vjp<S: Scalar>(x: &[S], y: S, y_bar: S, x_bar: &mut [S]
 
 macro_rules! log_exp_unary {
     ($(#[$doc:meta])* $name:ident, $vjp:ident, $rule:ident, $value:path, |$x:ident, $y:ident| $deriv:expr) => {
-        #[doc = concat!("Rule type of [`", stringify!($name), "`].")]
-        #[derive(Clone, Copy, Debug)]
-        pub struct $rule;
-        impl UnaryRule for $rule {
-            #[inline]
-            fn value(x: f64) -> f64 {
-                $value(x)
-            }
-            #[inline]
-            #[allow(unused_variables)]
-            fn derivative<S: Scalar>($x: S, $y: S) -> S {
-                $deriv
-            }
-        }
+        crate::unary_rule!($rule, $name, $value, |$x, $y| $deriv);
         unary_primitive!($(#[$doc])* $name, $vjp, $rule);
     };
 }
