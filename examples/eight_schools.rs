@@ -22,6 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let y = [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0];
     let sigma = [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0];
     let model = EightSchools::new(&y, &sigma)?;
+    print!("{}", model.describe());
 
     let report = ppl::testing::check_gradients(&model)?;
     println!(

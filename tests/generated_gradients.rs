@@ -388,3 +388,22 @@ fn vector_sites_and_slice_functions_gradients() {
     }
     check_gradients(&m).unwrap();
 }
+
+#[test]
+fn models_describe_their_sites_and_layout() {
+    let d = EightSchools::new(&Y, &SIGMA).unwrap().describe();
+    let expected = "\
+model eight_schools: 10 unconstrained dimensions
+sample sites:
+  mu ~ Normal(0.0, 5.0)  support (-∞, ∞)  transform identity  scalar  x[0..1]
+  tau ~ HalfCauchy(5.0)  support (0, ∞)  transform exp  scalar  x[1..2]
+  theta_tilde ~ Normal(0.0, 1.0).iid(y.len())  support (-∞, ∞)  transform identity  8 values  x[2..10]
+observations and factors:
+  y ~ Normal(theta, sigma[j]) observed as y[j]
+";
+    assert_eq!(d, expected);
+    let y = series(5, 2);
+    let h = Hmm::new(&y, 2).unwrap().describe();
+    assert!(h.contains("theta1 ~ Flat(Simplex(k))  support Simplex(k)  transform stick-breaking  2 values  x[0..1]"), "{h}");
+    assert!(h.contains("mu ~ Flat(PositiveOrdered(k))  support PositiveOrdered(k)  transform cumulative exp  2 values  x[2..4]"), "{h}");
+}

@@ -1,5 +1,6 @@
 //! Code generation: expressions, sites, the primal flavours, reverse mode, and the model.
 
+pub mod describe;
 pub mod expr;
 pub mod model;
 pub mod primal;

@@ -184,6 +184,13 @@ pub fn generate(
     let (sim_body, sim_back) = sim.top(&p.body);
     let _ = Kind::Real;
 
+    let (sites_text, obs_lines) = super::describe::static_parts(p);
+    let site_names = sites_text.iter().map(|s| s.0.clone());
+    let site_dists = sites_text.iter().map(|s| s.1.clone());
+    let site_supports = sites_text.iter().map(|s| s.2.clone());
+    let site_transforms = sites_text.iter().map(|s| s.3.clone());
+    let model_name = item.sig.ident.to_string();
+
     quote! {
         #(#docs)*
         #[derive(Clone, Debug)]
@@ -211,6 +218,23 @@ pub fn generate(
                 let mut __shapes = ::std::vec::Vec::new();
                 #(#shape_stmts)*
                 __shapes
+            }
+
+            /// A description of the model for people: each sample site with its
+            /// distribution, support, transform, shape and unconstrained coordinates, then
+            /// the observations and factors.
+            #vis fn describe(&self) -> ::std::string::String {
+                let __sites: &[(&str, &str, &str, &str)] = &[#((#site_names, #site_dists, #site_supports, #site_transforms)),*];
+                let mut __s = format!("model {}: {} unconstrained dimensions\n", #model_name, self.__dim);
+                __s.push_str("sample sites:\n");
+                for (__i, (__n, __d, __sup, __t)) in __sites.iter().enumerate() {
+                    let __l = &self.__layout[__i];
+                    let __shape = if __l.constrained.len() == 1 && __l.unconstrained.len() == 1 { "scalar".to_string() } else { format!("{} values", __l.constrained.len()) };
+                    __s.push_str(&format!("  {} ~ {}  support {}  transform {}  {}  x[{}..{}]\n", __n, __d, __sup, __t, __shape, __l.unconstrained.start, __l.unconstrained.end));
+                }
+                __s.push_str("observations and factors:\n");
+                #(__s.push_str(#obs_lines); __s.push('\n');)*
+                __s
             }
 
             /// Sizes, layout and output names, from the data.
