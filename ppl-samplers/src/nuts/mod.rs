@@ -30,7 +30,11 @@ use ppl_core::Model;
 /// #     fn log_density_hvp_in(&self, x: &[f64], v: &[f64], o: &mut [f64], _: &mut Workspace) -> Result<f64> { o[0] = -v[0]; Ok(-0.5 * x[0] * x[0]) }
 /// #     fn constrain(&self, x: &[f64], out: &mut Vec<f64>) -> Result<()> { out.clear(); out.extend_from_slice(x); Ok(()) }
 /// #     fn unconstrain(&self, v: &[(&str, &[f64])]) -> Result<Vec<f64>> { Ok(v[0].1.to_vec()) }
-/// #     fn simulate(&self, _: &mut dyn rand::RngCore, _: Option<&[f64]>) -> Result<Simulation> { unimplemented!() }
+/// #     fn simulate(&self, rng: &mut dyn rand::RngCore, _: Option<&[f64]>) -> Result<Simulation> {
+/// #         use rand_distr::Distribution;
+/// #         let z: f64 = rand_distr::StandardNormal.sample(rng);
+/// #         Ok(Simulation { unconstrained: vec![z], constrained: vec![z], observations: vec![] })
+/// #     }
 /// # }
 /// let fit = Nuts::new().chains(2).warmup(200).draws(200).seed(42).run(&StdNormal)?;
 /// let x = fit.draws("x");
