@@ -469,7 +469,19 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                 )
             }
             Some(n) => {
-                let readk = read(quote!(__k));
+                // The density flavour looks the transform up once for the whole vector.
+                let (hoist, readk) = if self.flavor == Flavor::Density {
+                    (
+                        quote!(let __tf = #tr::scalar_transform(__sup)?;),
+                        quote! {
+                            let (__y, __lj) = #tr::ScalarTransform::constrain(&__tf, x[__off + __k]);
+                            __lp += __lj;
+                            __y
+                        },
+                    )
+                } else {
+                    (quote!(), read(quote!(__k)))
+                };
                 let take = self.take(&id, quote!(__n), quote!(<S as #scalar>::zero()));
                 let prior = if flat {
                     quote!(<S as #scalar>::zero())
@@ -481,6 +493,7 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                     let __d = #d;
                     let __sup = #support;
                     let mut #id: Vec<S> = #take;
+                    #hoist
                     for __k in 0..__n {
                         #id[__k] = { #readk };
                     }

@@ -828,6 +828,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let hi_acc = self.ctx.temp("hi");
         let xi = self.ctx.temp("xi");
         let nvar = self.ctx.temp("n");
+        let tf = self.ctx.temp("tf");
         // Adjoint of each argument: the prior's partial times the seed, plus a bound's adjoint.
         let arg_bars: Vec<TokenStream> = lins
             .iter()
@@ -899,9 +900,11 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let #xi: usize = __off;
                     let mut #id: Vec<S> = #take;
                     let mut __lj: S = #zero;
-                    for __k in 0..#nvar {
-                        let (__y, __l) = #tr::constrain_scalar(#sup, x[#xi + __k])?;
-                        #id[__k] = __y;
+                    // One transform lookup for the whole vector, not one per coordinate.
+                    let #tf = #tr::scalar_transform(#sup)?;
+                    for (__y, &__x) in #id.iter_mut().zip(&x[#xi..#xi + #nvar]) {
+                        let (__v, __l) = #tr::ScalarTransform::constrain(&#tf, __x);
+                        *__y = __v;
                         __lj += __l;
                     }
                     __off += #nvar;
@@ -912,9 +915,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 out.rev.push(quote_spanned!(span=>
                     let mut #lo_acc: S = #zero;
                     let mut #hi_acc: S = #zero;
-                    for __k in 0..#nvar {
-                        let (__xb, __lb, __hb) = #tr::constrain_scalar_vjp(#sup, x[#xi + __k], #bar[__k], __lp_bar)?;
-                        grad[#xi + __k] += __xb;
+                    for ((__g, &__x), &__yb) in grad[#xi..#xi + #nvar].iter_mut().zip(&x[#xi..#xi + #nvar]).zip(#bar.iter()) {
+                        let (__xb, __tb) = #tr::ScalarTransform::constrain_vjp(&#tf, __x, __yb, __lp_bar);
+                        let (__lb, __hb) = __tb.bounds();
+                        *__g += __xb;
                         #lo_acc += __lb;
                         #hi_acc += __hb;
                     }
