@@ -407,3 +407,20 @@ observations and factors:
     assert!(h.contains("theta1 ~ Flat(Simplex(k))  support Simplex(k)  transform stick-breaking  2 values  x[0..1]"), "{h}");
     assert!(h.contains("mu ~ Flat(PositiveOrdered(k))  support PositiveOrdered(k)  transform cumulative exp  2 values  x[2..4]"), "{h}");
 }
+
+#[test]
+fn inconsistent_data_lengths_are_an_error_not_a_panic() {
+    let err = EightSchools::new(&Y, &SIGMA[..7]).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("consistent lengths") && msg.contains("index out of bounds"),
+        "{msg}"
+    );
+    // Non-finite data name the argument and the index.
+    let mut bad = SIGMA;
+    bad[3] = f64::NAN;
+    assert_eq!(
+        EightSchools::new(&Y, &bad).unwrap_err().to_string(),
+        "data argument `sigma` at index 3: is NaN (data must be finite)"
+    );
+}

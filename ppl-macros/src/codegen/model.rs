@@ -256,7 +256,28 @@ pub fn generate(
                 let __x = ::std::vec![0.0f64; __off];
                 let mut __trace = #root::Trace::new();
                 let mut __st = #stacks::<f64>::default();
-                self.__primal::<f64>(&__x, &mut __st, Some(&mut __trace))?;
+                // Indices depend only on data, so this run reaches every data index: a data
+                // argument too short for the loops over another is caught here, as an error.
+                let __run = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| {
+                    self.__primal::<f64>(&__x, &mut __st, Some(&mut __trace))
+                }));
+                match __run {
+                    Ok(__r) => {
+                        __r?;
+                    }
+                    Err(__panic) => {
+                        let __msg = __panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| __panic.downcast_ref::<::std::string::String>().cloned())
+                            .unwrap_or_default();
+                        return Err(#err::Data {
+                            argument: "(the data arguments together)".into(),
+                            index: None,
+                            reason: format!("the model cannot run on these data ({}): check that the data arguments have consistent lengths", __msg),
+                        });
+                    }
+                }
                 __names.extend(__trace.tidy_deterministic_names());
                 self.__param_names = __names;
                 Ok(())
