@@ -5,16 +5,19 @@
 //! cargo bench --bench nuts_overhead -- [MODEL ...]
 //! ```
 //!
-//! Method, per model, single-threaded (one chain, 1000 warm-up + 1000 draws, seed 1):
+//! Method, per model, single-threaded (one chain, 1000 warm-up + 1000 draws, seed 1), in
+//! five rounds of:
 //!
-//! 1. Run NUTS on a wrapper that counts gradient (and log-density) evaluations; `T` is the
-//!    run's wall time.
-//! 2. Time the bare gradient (reused `Workspace`) at the run's own draws, cycled: `t` is the
-//!    mean time per gradient over at least 0.5 s.
-//! 3. Overhead = `1 − n·t / T` (`n` evaluations). The counting wrapper's own cost (one
-//!    relaxed atomic add per call) is charged to the sampler, so the figure is an upper
-//!    bound. Both measurements run back to back in one process, so machine-speed drift
-//!    between them is small; repeat the command to see the spread.
+//! 1. Run NUTS on a wrapper that counts gradient (and log-density) evaluations, repeated
+//!    (same seed) until 0.2 s have passed; `T` is the wall time, `n` the evaluations.
+//! 2. Time the bare gradient (reused `Workspace`) at the run's own draws, cycled, for as
+//!    long (at most 2 s): `t` is the mean time per gradient.
+//! 3. Overhead = `1 − n·t / T`. The counting wrapper's own cost (one relaxed atomic add
+//!    per call) is charged to the sampler, so the figure is an upper bound.
+//!
+//! The median over rounds is reported with its range: both measurements of a round run
+//! back to back, so machine-speed drift on a shared machine affects the rounds unequally
+//! and the range shows it.
 
 #[path = "models.rs"]
 mod models;
@@ -88,6 +91,9 @@ impl<M: Model> Model for Counted<'_, M> {
 
 struct Overhead;
 
+/// Rounds per model; the reported overhead is the median over rounds (range in brackets).
+const ROUNDS: usize = 5;
+
 impl Visitor for Overhead {
     type Out = Result<String, String>;
     fn visit<M: Model>(self, name: &str, model: &M) -> Self::Out {
@@ -95,40 +101,60 @@ impl Visitor for Overhead {
             model,
             calls: AtomicUsize::new(0),
         };
-        let start = Instant::now();
-        let fit = Nuts::new()
+        let nuts = Nuts::new()
             .chains(1)
             .warmup(1000)
             .draws(1000)
             .seed(1)
-            .progress(false)
-            .run(&counted)
-            .map_err(|e| e.to_string())?;
-        let total = start.elapsed();
-        let calls = counted.calls.load(Ordering::Relaxed);
+            .progress(false);
+        let fit = nuts.run(&counted).map_err(|e| e.to_string())?;
+        let calls_per_run = counted.calls.swap(0, Ordering::Relaxed);
         let chain = fit.chains().first().ok_or("no chain")?;
         let dim = model.dim();
         let points: Vec<&[f64]> = chain.unconstrained.chunks_exact(dim).collect();
         let (mut g, mut ws) = (vec![0.0; dim], Workspace::new());
-        let (mut n, mut acc) = (0usize, 0.0);
-        let t0 = Instant::now();
-        while t0.elapsed() < Duration::from_millis(500) || n < points.len() {
-            for p in &points {
-                acc += model
-                    .log_density_gradient_in(black_box(p), &mut g, &mut ws)
-                    .unwrap_or(0.0);
-                n += 1;
+        let mut overheads = Vec::with_capacity(ROUNDS);
+        let mut per_gradient_us = Vec::with_capacity(ROUNDS);
+        for _ in 0..ROUNDS {
+            // The same seeded run, repeated until it has lasted 0.2 s (fast models)...
+            let (start, mut runs) = (Instant::now(), 0usize);
+            while runs == 0 || start.elapsed() < Duration::from_millis(200) {
+                black_box(nuts.run(&counted).map_err(|e| e.to_string())?);
+                runs += 1;
             }
+            let total = start.elapsed().as_secs_f64();
+            let calls = counted.calls.swap(0, Ordering::Relaxed);
+            debug_assert_eq!(calls, runs * calls_per_run);
+            // ...then the bare gradient at the run's draws, cycled, for as long.
+            let (mut n, mut acc) = (0usize, 0.0);
+            let t0 = Instant::now();
+            while t0.elapsed().as_secs_f64() < total.min(2.0) || n < points.len() {
+                for p in &points {
+                    acc += model
+                        .log_density_gradient_in(black_box(p), &mut g, &mut ws)
+                        .unwrap_or(0.0);
+                    n += 1;
+                }
+            }
+            black_box(acc);
+            let per_gradient = t0.elapsed().as_secs_f64() / n as f64;
+            overheads.push(1.0 - calls as f64 * per_gradient / total);
+            per_gradient_us.push(per_gradient * 1e6);
         }
-        black_box(acc);
-        let per_gradient = t0.elapsed().as_secs_f64() / n as f64;
-        let in_model = calls as f64 * per_gradient;
-        let overhead = 1.0 - in_model / total.as_secs_f64();
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let (lo, hi) = (
+            overheads.iter().copied().fold(f64::INFINITY, f64::min),
+            overheads.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        );
         Ok(format!(
-            "| {name} | {calls} | {:.3} | {:.2} | {:.1} % |",
-            total.as_secs_f64(),
-            per_gradient * 1e6,
-            overhead * 100.0
+            "| {name} | {calls_per_run} | {:.2} | {:.1} % ({:.1} – {:.1}) |",
+            median(&mut per_gradient_us),
+            median(&mut overheads) * 100.0,
+            lo * 100.0,
+            hi * 100.0
         ))
     }
 }
@@ -138,15 +164,15 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    println!("| model | gradient evaluations | NUTS wall s | µs per gradient | overhead |");
-    println!("|---|---|---|---|---|");
+    println!("| model | gradient evaluations per run | µs per gradient | overhead, median of {ROUNDS} (range) |");
+    println!("|---|---|---|---|");
     for name in models::MODELS {
         if !asked.is_empty() && !asked.iter().any(|a| a == name) {
             continue;
         }
         match models::visit(name, Overhead) {
             Ok(Ok(row)) => println!("{row}"),
-            Ok(Err(e)) | Err(e) => println!("| {name} | error: {e} | | | |"),
+            Ok(Err(e)) | Err(e) => println!("| {name} | error: {e} | | |"),
         }
     }
 }

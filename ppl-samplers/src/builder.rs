@@ -18,7 +18,7 @@ macro_rules! run_option_methods {
             self.run.draws = draws;
             self
         }
-        /// Seed (default 0). Chain `k` uses ChaCha20 keyed by the seed on stream `k`, so
+        /// Seed (default 0). Chain `k` uses ChaCha8 keyed by the seed on stream `k`, so
         /// the draws do not depend on the number of threads.
         pub fn seed(mut self, seed: u64) -> Self {
             self.run.seed = seed;

@@ -22,7 +22,7 @@
 //! * Recoverable numerical failures of the model ([`is_recoverable`]) and non-finite
 //!   log densities or gradients are divergences; other model errors stop the chain, which
 //!   is then reported in [`Fit::failed_chains`] while the other chains are kept.
-//! * Chain `k` draws from ChaCha20 keyed by the seed on stream `k`: results are
+//! * Chain `k` draws from ChaCha8 keyed by the seed on stream `k`: results are
 //!   bit-identical for any number of rayon threads.
 //! * Diagnostics follow ArviZ's formulas (tested against it), except that R-hat also
 //!   works on a single chain.

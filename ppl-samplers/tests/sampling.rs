@@ -253,16 +253,22 @@ fn fatal_model_errors_stop_the_chain_and_are_reported() {
 
 #[test]
 fn failing_chains_leave_the_others() {
-    // x > 4 is reached by the long early warm-up trajectories of some chains only; with
-    // this seed two of six chains finish (the run is deterministic).
-    let fit = Nuts::new()
-        .chains(6)
-        .warmup(100)
-        .draws(150)
-        .seed(9)
-        .run(&Faulty { fail_above: 4.0 })
-        .unwrap();
-    assert!(!fit.failed_chains().is_empty(), "no chain failed");
+    // x > 4 is reached by the long early warm-up trajectories of some chains only (about
+    // one chain in twenty survives): the first seed whose run has both kinds is used (the
+    // runs are deterministic, so this is always the same seed).
+    let fit = (0..100)
+        .find_map(|seed| {
+            Nuts::new()
+                .chains(6)
+                .warmup(100)
+                .draws(150)
+                .seed(seed)
+                .progress(false)
+                .run(&Faulty { fail_above: 4.0 })
+                .ok()
+                .filter(|fit| !fit.failed_chains().is_empty())
+        })
+        .expect("a seed below 100 where some chains finish and some fail");
     assert!(!fit.chains().is_empty());
     assert_eq!(fit.failed_chains().len() + fit.chains().len(), 6);
     let x = fit.draws("x");

@@ -17,7 +17,7 @@ use crate::output::{
 };
 use crate::sampler_stats::Transition;
 use ppl_core::{Model, Workspace};
-use rand_chacha::ChaCha20Rng;
+use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -291,7 +291,7 @@ fn step<M: Model + ?Sized>(
     max_energy_error: f64,
     step_size: f64,
     z: &mut Point,
-    rng: &mut ChaCha20Rng,
+    rng: &mut ChaCha8Rng,
 ) -> std::result::Result<Transition, ppl_core::Error> {
     match algorithm {
         Algorithm::Nuts { max_depth } => tree::transition(

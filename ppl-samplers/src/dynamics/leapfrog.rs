@@ -38,7 +38,9 @@ pub fn evaluate<M: Model + ?Sized>(
     match model.log_density_gradient_in(&point.q, &mut point.grad, ws) {
         Ok(lp) => {
             point.log_density = lp;
-            if lp.is_finite() && point.grad.iter().all(|g| g.is_finite()) {
+            // A non-short-circuiting fold: it vectorises.
+            let grad_finite = point.grad.iter().fold(true, |ok, g| ok & g.is_finite());
+            if lp.is_finite() && grad_finite {
                 LeapfrogOutcome::Ok
             } else {
                 point.log_density = f64::NEG_INFINITY;
@@ -76,12 +78,34 @@ pub fn leapfrog<M: Model + ?Sized>(
     step: f64,
 ) -> LeapfrogOutcome {
     let half = 0.5 * step;
-    for (p, g) in point.p.iter_mut().zip(&point.grad) {
-        *p += half * g;
-    }
-    metric.velocity(&point.p, &mut point.velocity);
-    for (q, v) in point.q.iter_mut().zip(&point.velocity) {
-        *q += step * v;
+    let n = point.q.len();
+    let (q, p, v, g) = (
+        &mut point.q[..n],
+        &mut point.p[..n],
+        &mut point.velocity[..n],
+        &point.grad[..n],
+    );
+    match metric {
+        Metric::Diagonal(m) => {
+            // Half kick, velocity and drift in one pass.
+            let m = &m.inv_mass()[..n];
+            for i in 0..n {
+                let pi = p[i] + half * g[i];
+                p[i] = pi;
+                let vi = m[i] * pi;
+                v[i] = vi;
+                q[i] += step * vi;
+            }
+        }
+        Metric::Dense(m) => {
+            for (pi, gi) in p.iter_mut().zip(g) {
+                *pi += half * gi;
+            }
+            m.velocity(p, v);
+            for (qi, vi) in q.iter_mut().zip(v.iter()) {
+                *qi += step * vi;
+            }
+        }
     }
     let outcome = evaluate(model, ws, point);
     if outcome != LeapfrogOutcome::Ok {

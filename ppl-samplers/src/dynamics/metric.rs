@@ -30,6 +30,18 @@ impl Metric {
         }
     }
 
+    /// `v = M⁻¹ p`, returning `pᵀ v` (twice the kinetic energy) from the same pass.
+    #[inline]
+    pub fn velocity_and_dot(&self, p: &[f64], v: &mut [f64]) -> f64 {
+        match self {
+            Metric::Diagonal(m) => m.velocity_and_dot(p, v),
+            Metric::Dense(m) => {
+                m.velocity(p, v);
+                super::point::dot(p, v)
+            }
+        }
+    }
+
     /// Draws `p ~ N(0, M)`.
     #[inline]
     pub fn sample_momentum<R: Rng + ?Sized>(&self, rng: &mut R, p: &mut [f64]) {

@@ -79,6 +79,28 @@ impl DiagonalMetric {
         }
     }
 
+    /// `v = M⁻¹ p`, returning `pᵀ v` from the same pass (four interleaved partial sums,
+    /// as [`dot`](super::point::dot)).
+    #[inline]
+    pub fn velocity_and_dot(&self, p: &[f64], v: &mut [f64]) -> f64 {
+        let n = v.len().min(p.len()).min(self.inv_mass.len());
+        let (p, v, m) = (&p[..n], &mut v[..n], &self.inv_mass[..n]);
+        let mut acc = [0.0; 4];
+        let ((p4, p_rest), (m4, m_rest)) = (p.as_chunks::<4>(), m.as_chunks::<4>());
+        let (v4, v_rest) = v.as_chunks_mut::<4>();
+        for ((v, p), m) in v4.iter_mut().zip(p4).zip(m4) {
+            for k in 0..4 {
+                v[k] = m[k] * p[k];
+                acc[k] += p[k] * v[k];
+            }
+        }
+        for (k, ((v, p), m)) in v_rest.iter_mut().zip(p_rest).zip(m_rest).enumerate() {
+            *v = m * p;
+            acc[k] += p * *v;
+        }
+        (acc[0] + acc[1]) + (acc[2] + acc[3])
+    }
+
     /// Draws `p ~ N(0, M)`.
     pub fn sample_momentum<R: Rng + ?Sized>(&self, rng: &mut R, p: &mut [f64]) {
         for (pi, sd) in p.iter_mut().zip(&self.momentum_sd) {

@@ -3,47 +3,31 @@
 //! no-U-turn criterion with Stan's extra checks across merged subtrees, and divergence
 //! detection.
 
-use super::uturn::{add_into, no_u_turn};
+use super::uturn::{add_into, no_u_turn, no_u_turn_sum};
 use crate::dynamics::{leapfrog, Divergence, LeapfrogOutcome, Metric, Point};
 use crate::sampler_stats::{DivergenceStart, SamplerStats, Transition};
 use ppl_core::{Error, Model, Workspace};
 use rand::Rng;
 
-/// Reusable vectors and points, so that transitions allocate nothing once the pool has
-/// reached the depth of the deepest tree.
+/// Buffers reused across transitions, so that nothing allocates once a chain has built
+/// its deepest tree: the trajectory state of a NUTS transition, six vectors per subtree
+/// depth ≥ 2, and a pool of points for the other transitions.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     dim: usize,
-    vecs: Vec<Vec<f64>>,
     points: Vec<Point>,
+    trajectory: Option<Box<Trajectory>>,
+    /// `levels[d]`: the six vectors (`6·dim` values) of the subtree being built at depth
+    /// `d`; empty until first needed.
+    levels: Vec<Vec<f64>>,
 }
 
 impl Scratch {
     pub(crate) fn new(dim: usize) -> Self {
         Self {
             dim,
-            vecs: Vec::new(),
-            points: Vec::new(),
+            ..Self::default()
         }
-    }
-    /// A zeroed vector of length `dim`.
-    pub(crate) fn vec(&mut self) -> Vec<f64> {
-        match self.vecs.pop() {
-            Some(mut v) => {
-                v.iter_mut().for_each(|x| *x = 0.0);
-                v
-            }
-            None => vec![0.0; self.dim],
-        }
-    }
-    /// A copy of `src`.
-    pub(crate) fn vec_from(&mut self, src: &[f64]) -> Vec<f64> {
-        let mut v = self.vec();
-        v.copy_from_slice(src);
-        v
-    }
-    pub(crate) fn give(&mut self, v: Vec<f64>) {
-        self.vecs.push(v);
     }
     /// A copy of `src`.
     pub(crate) fn point_from(&mut self, src: &Point) -> Point {
@@ -57,6 +41,49 @@ impl Scratch {
     }
     pub(crate) fn give_point(&mut self, p: Point) {
         self.points.push(p);
+    }
+}
+
+/// The state of a NUTS trajectory: its two frontier points, the sample drawn from the
+/// subtree being built, and the momenta (`p`), velocities (`v = M⁻¹p`) and momentum sums
+/// (`rho`) at the ends of its backward (`bck`) and forward (`fwd`) parts.
+#[derive(Debug)]
+struct Trajectory {
+    z_fwd: Point,
+    z_bck: Point,
+    subtree_sample: Point,
+    p_fwd_fwd: Vec<f64>,
+    v_fwd_fwd: Vec<f64>,
+    p_fwd_bck: Vec<f64>,
+    v_fwd_bck: Vec<f64>,
+    p_bck_fwd: Vec<f64>,
+    v_bck_fwd: Vec<f64>,
+    p_bck_bck: Vec<f64>,
+    v_bck_bck: Vec<f64>,
+    rho: Vec<f64>,
+    rho_fwd: Vec<f64>,
+    rho_bck: Vec<f64>,
+}
+
+impl Trajectory {
+    fn new(dim: usize) -> Self {
+        let v = || vec![0.0; dim];
+        Self {
+            z_fwd: Point::new(dim),
+            z_bck: Point::new(dim),
+            subtree_sample: Point::new(dim),
+            p_fwd_fwd: v(),
+            v_fwd_fwd: v(),
+            p_fwd_bck: v(),
+            v_fwd_bck: v(),
+            p_bck_fwd: v(),
+            v_bck_fwd: v(),
+            p_bck_bck: v(),
+            v_bck_bck: v(),
+            rho: v(),
+            rho_fwd: v(),
+            rho_bck: v(),
+        }
     }
 }
 
@@ -75,17 +102,44 @@ pub(crate) struct NutsOptions {
     pub(crate) max_energy_error: f64,
 }
 
-/// `log(exp(a) + exp(b))`, exact for infinities.
-#[inline]
-fn log_sum_exp(a: f64, b: f64) -> f64 {
-    if a == f64::NEG_INFINITY {
-        return b;
+/// Sums of the multinomial weights `w = exp(H₀ − H)` of the trajectory's points, on a
+/// linear scale relative to `exp(log_scale)`: one `exp` per point instead of a
+/// log-sum-exp, rescaled (rarely: only when the energy drops by hundreds along a
+/// trajectory, early in warm-up) so that no weight overflows.
+struct Weights {
+    log_scale: f64,
+    /// The trajectory before the current doubling (initially the starting point, `w = 1`).
+    tree: f64,
+    /// The subtree being built by the current doubling.
+    subtree: f64,
+}
+
+impl Weights {
+    /// Largest `log w − log_scale` kept before rescaling (`e^600` leaves room for the sum
+    /// of `2^max_depth` such weights).
+    const MAX_RELATIVE_LOG: f64 = 600.0;
+
+    /// Adds a point of log weight `log_w` (and weight `w_absolute = exp(log_w)`, which
+    /// serves as is while the scale is 1) to the subtree; returns its weight relative to
+    /// the current scale.
+    #[inline]
+    fn add(&mut self, log_w: f64, w_absolute: f64) -> f64 {
+        let w = if self.log_scale == 0.0 && log_w <= Self::MAX_RELATIVE_LOG {
+            w_absolute
+        } else {
+            let mut relative = log_w - self.log_scale;
+            if relative > Self::MAX_RELATIVE_LOG {
+                let shrink = (-relative).exp();
+                self.tree *= shrink;
+                self.subtree *= shrink;
+                self.log_scale = log_w;
+                relative = 0.0;
+            }
+            relative.exp()
+        };
+        self.subtree += w;
+        w
     }
-    if b == f64::NEG_INFINITY {
-        return a;
-    }
-    let m = a.max(b);
-    m + ((a - m).exp() + (b - m).exp()).ln()
 }
 
 struct Builder<'h, 'a, M: ?Sized, R: ?Sized> {
@@ -100,10 +154,14 @@ struct Builder<'h, 'a, M: ?Sized, R: ?Sized> {
     divergent: bool,
     /// Where the trajectory diverged (the first point past the threshold).
     divergence: Option<DivergenceStart>,
+    weights: Weights,
+    /// The sample drawn from the subtree being built.
+    subtree_sample: &'h mut Point,
 }
 
 /// Ends and momentum sum of a (sub)trajectory being built, in integration order
-/// (`beg` is next to the existing trajectory, `end` is the new frontier).
+/// (`beg` is next to the existing trajectory, `end` is the new frontier). `build` writes
+/// every field.
 struct Ends<'v> {
     velocity_beg: &'v mut [f64],
     velocity_end: &'v mut [f64],
@@ -113,137 +171,125 @@ struct Ends<'v> {
 }
 
 impl<M: Model + ?Sized, R: Rng + ?Sized> Builder<'_, '_, M, R> {
-    /// Builds a subtree of `2^depth` leapfrog steps from `z` (which ends at the subtree's
-    /// frontier), sampling `z_propose` uniformly (multinomially) within it and adding its
-    /// weight to `log_sum_weight`. Returns whether the subtree is valid (no divergence, no
-    /// U-turn inside it); `Err` on a fatal model error.
-    fn build(
-        &mut self,
-        depth: usize,
-        z: &mut Point,
-        z_propose: &mut Point,
-        ends: Ends<'_>,
-        log_sum_weight: &mut f64,
-    ) -> Result<bool, Error> {
-        if depth == 0 {
-            let outcome = leapfrog(self.h.model, &mut self.h.ws, &self.h.metric, z, self.step);
-            self.n_leapfrog += 1;
-            let (h, failure) = match outcome {
-                LeapfrogOutcome::Ok => (z.energy, None),
-                LeapfrogOutcome::Divergent(d) => (f64::INFINITY, Some(d)),
-                LeapfrogOutcome::Fatal(e) => return Err(e),
-            };
-            if !(h - self.h0 <= self.max_energy_error) {
-                self.divergent = true;
-                if self.divergence.is_none() {
-                    // Allocates, but only once per divergent transition.
-                    self.divergence = Some(DivergenceStart {
-                        position: z.q.clone(),
-                        reason: failure.unwrap_or(Divergence::EnergyError(h - self.h0)),
-                    });
-                }
+    /// One leapfrog step of `z`, the new point's weight, divergence bookkeeping and the
+    /// multinomial draw within the subtree. Returns whether the point is valid.
+    ///
+    /// Drawing the subtree's sample progressively, each new point replacing the current
+    /// one with probability `w / W` (`W` the subtree's weight so far, the new point
+    /// included), selects point `i` with probability `wᵢ / Σ w`: the same law as Stan's
+    /// uniform merging of sub-subtrees, with one copy per accepted replacement instead of
+    /// one per merge.
+    fn leaf(&mut self, z: &mut Point) -> Result<bool, Error> {
+        let outcome = leapfrog(self.h.model, &mut self.h.ws, &self.h.metric, z, self.step);
+        self.n_leapfrog += 1;
+        let (h, failure) = match outcome {
+            LeapfrogOutcome::Ok => (z.energy, None),
+            LeapfrogOutcome::Divergent(d) => (f64::INFINITY, Some(d)),
+            LeapfrogOutcome::Fatal(e) => return Err(e),
+        };
+        if !(h - self.h0 <= self.max_energy_error) {
+            self.divergent = true;
+            if self.divergence.is_none() {
+                // Allocates, but only once per divergent transition.
+                self.divergence = Some(DivergenceStart {
+                    position: z.q.clone(),
+                    reason: failure.unwrap_or(Divergence::EnergyError(h - self.h0)),
+                });
             }
-            let log_weight = self.h0 - h;
-            *log_sum_weight = log_sum_exp(*log_sum_weight, log_weight);
-            self.sum_metro_prob += if log_weight > 0.0 {
-                1.0
-            } else {
-                log_weight.exp()
-            };
-            z_propose.copy_from(z);
-            ends.velocity_beg.copy_from_slice(&z.velocity);
-            ends.velocity_end.copy_from_slice(&z.velocity);
-            for (r, p) in ends.rho.iter_mut().zip(&z.p) {
-                *r += p;
-            }
-            ends.p_beg.copy_from_slice(&z.p);
-            ends.p_end.copy_from_slice(&z.p);
-            return Ok(!self.divergent);
+            return Ok(false);
         }
+        let log_w = self.h0 - h;
+        let w_absolute = log_w.exp();
+        self.sum_metro_prob += w_absolute.min(1.0);
+        let w = self.weights.add(log_w, w_absolute);
+        let total = self.weights.subtree;
+        if w >= total || self.rng.random::<f64>() * total < w {
+            self.subtree_sample.copy_sample_from(z);
+        }
+        Ok(true)
+    }
 
-        let sc = &mut self.h.scratch;
-        let mut p_init_end = sc.vec();
-        let mut velocity_init_end = sc.vec();
-        let mut rho_init = sc.vec();
-        let mut p_final_beg = sc.vec();
-        let mut velocity_final_beg = sc.vec();
-        let mut rho_final = sc.vec();
-        let mut z_propose_final = sc.point_from(z);
-
-        let result = (|| {
-            // First half.
-            let mut log_sum_weight_init = f64::NEG_INFINITY;
-            let valid_init = self.build(
-                depth - 1,
-                z,
-                z_propose,
-                Ends {
-                    velocity_beg: &mut *ends.velocity_beg,
-                    velocity_end: &mut velocity_init_end,
-                    rho: &mut rho_init,
-                    p_beg: &mut *ends.p_beg,
-                    p_end: &mut p_init_end,
-                },
-                &mut log_sum_weight_init,
-            )?;
-            if !valid_init {
-                return Ok(false);
+    /// Builds a subtree of `2^depth` leapfrog steps from `z` (which ends at the subtree's
+    /// frontier), drawing its sample into `subtree_sample` and adding its weight to
+    /// `weights.subtree`. Returns whether the subtree is valid (no divergence, no U-turn
+    /// inside it); `Err` on a fatal model error.
+    fn build(&mut self, depth: usize, z: &mut Point, ends: Ends<'_>) -> Result<bool, Error> {
+        match depth {
+            0 => {
+                let valid = self.leaf(z)?;
+                ends.velocity_beg.copy_from_slice(&z.velocity);
+                ends.velocity_end.copy_from_slice(&z.velocity);
+                ends.rho.copy_from_slice(&z.p);
+                ends.p_beg.copy_from_slice(&z.p);
+                ends.p_end.copy_from_slice(&z.p);
+                Ok(valid)
             }
-            // Second half.
-            let mut log_sum_weight_final = f64::NEG_INFINITY;
-            let valid_final = self.build(
-                depth - 1,
-                z,
-                &mut z_propose_final,
-                Ends {
-                    velocity_beg: &mut velocity_final_beg,
-                    velocity_end: &mut *ends.velocity_end,
-                    rho: &mut rho_final,
-                    p_beg: &mut p_final_beg,
-                    p_end: &mut *ends.p_end,
-                },
-                &mut log_sum_weight_final,
-            )?;
-            if !valid_final {
-                return Ok(false);
-            }
-            // Uniform (multinomial) choice between the halves.
-            let log_sum_weight_subtree = log_sum_exp(log_sum_weight_init, log_sum_weight_final);
-            *log_sum_weight = log_sum_exp(*log_sum_weight, log_sum_weight_subtree);
-            if log_sum_weight_final > log_sum_weight_subtree {
-                z_propose.copy_from(&z_propose_final);
-            } else {
-                let accept = (log_sum_weight_final - log_sum_weight_subtree).exp();
-                if self.rng.random::<f64>() < accept {
-                    z_propose.copy_from(&z_propose_final);
+            1 => {
+                // Two points: the checks across the halves coincide with the main one
+                // (`ρ_left + p_first(right) = ρ_right + p_last(left) = p₁ + p₂`).
+                if !self.leaf(z)? {
+                    return Ok(false);
                 }
+                ends.velocity_beg.copy_from_slice(&z.velocity);
+                ends.p_beg.copy_from_slice(&z.p);
+                if !self.leaf(z)? {
+                    return Ok(false);
+                }
+                ends.velocity_end.copy_from_slice(&z.velocity);
+                ends.p_end.copy_from_slice(&z.p);
+                add_into(ends.rho, ends.p_beg, ends.p_end);
+                Ok(no_u_turn(ends.velocity_beg, ends.velocity_end, ends.rho))
             }
-            // Momentum sums and the three no-U-turn checks.
-            let mut rho_subtree = self.h.scratch.vec();
-            add_into(&mut rho_subtree, &rho_init, &rho_final);
-            for (r, s) in ends.rho.iter_mut().zip(&rho_subtree) {
-                *r += s;
+            _ => {
+                let dim = z.dim();
+                let mut level = std::mem::take(&mut self.h.scratch.levels[depth]);
+                level.resize(6 * dim, 0.0);
+                let (p_init_end, rest) = level.split_at_mut(dim);
+                let (velocity_init_end, rest) = rest.split_at_mut(dim);
+                let (rho_init, rest) = rest.split_at_mut(dim);
+                let (p_final_beg, rest) = rest.split_at_mut(dim);
+                let (velocity_final_beg, rho_final) = rest.split_at_mut(dim);
+                let result = (|| {
+                    let first = Ends {
+                        velocity_beg: &mut *ends.velocity_beg,
+                        velocity_end: &mut *velocity_init_end,
+                        rho: &mut *rho_init,
+                        p_beg: &mut *ends.p_beg,
+                        p_end: &mut *p_init_end,
+                    };
+                    if !self.build(depth - 1, z, first)? {
+                        return Ok(false);
+                    }
+                    let second = Ends {
+                        velocity_beg: &mut *velocity_final_beg,
+                        velocity_end: &mut *ends.velocity_end,
+                        rho: &mut *rho_final,
+                        p_beg: &mut *p_final_beg,
+                        p_end: &mut *ends.p_end,
+                    };
+                    if !self.build(depth - 1, z, second)? {
+                        return Ok(false);
+                    }
+                    // The whole subtree, then across the merged halves.
+                    add_into(ends.rho, rho_init, rho_final);
+                    Ok(no_u_turn(ends.velocity_beg, ends.velocity_end, ends.rho)
+                        && no_u_turn_sum(
+                            ends.velocity_beg,
+                            velocity_final_beg,
+                            rho_init,
+                            p_final_beg,
+                        )
+                        && no_u_turn_sum(
+                            velocity_init_end,
+                            ends.velocity_end,
+                            rho_final,
+                            p_init_end,
+                        ))
+                })();
+                self.h.scratch.levels[depth] = level;
+                result
             }
-            let mut persist = no_u_turn(ends.velocity_beg, ends.velocity_end, &rho_subtree);
-            let mut rho_extended = self.h.scratch.vec();
-            add_into(&mut rho_extended, &rho_init, &p_final_beg);
-            persist &= no_u_turn(ends.velocity_beg, &velocity_final_beg, &rho_extended);
-            add_into(&mut rho_extended, &rho_final, &p_init_end);
-            persist &= no_u_turn(&velocity_init_end, ends.velocity_end, &rho_extended);
-            self.h.scratch.give(rho_subtree);
-            self.h.scratch.give(rho_extended);
-            Ok(persist)
-        })();
-
-        let sc = &mut self.h.scratch;
-        sc.give(p_init_end);
-        sc.give(velocity_init_end);
-        sc.give(rho_init);
-        sc.give(p_final_beg);
-        sc.give(velocity_final_beg);
-        sc.give(rho_final);
-        sc.give_point(z_propose_final);
-        result
+        }
     }
 }
 
@@ -272,114 +318,20 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
     z.resample_momentum(&h.metric, rng);
     let h0 = z.energy;
 
-    let sc = &mut h.scratch;
-    let mut z_fwd = sc.point_from(z);
-    let mut z_bck = sc.point_from(z);
-    let mut z_propose = sc.point_from(z);
-    let mut p_fwd_fwd = sc.vec_from(&z.p);
-    let mut v_fwd_fwd = sc.vec_from(&z.velocity);
-    let mut p_fwd_bck = sc.vec_from(&z.p);
-    let mut v_fwd_bck = sc.vec_from(&z.velocity);
-    let mut p_bck_fwd = sc.vec_from(&z.p);
-    let mut v_bck_fwd = sc.vec_from(&z.velocity);
-    let mut p_bck_bck = sc.vec_from(&z.p);
-    let mut v_bck_bck = sc.vec_from(&z.velocity);
-    let mut rho = sc.vec_from(&z.p);
-    let mut rho_fwd = sc.vec();
-    let mut rho_bck = sc.vec();
-    let mut rho_extended = sc.vec();
-
-    let mut builder = Builder {
-        h,
-        rng,
-        step: step_size,
-        h0,
-        max_energy_error: options.max_energy_error,
-        n_leapfrog: 0,
-        sum_metro_prob: 0.0,
-        divergent: false,
-        divergence: None,
-    };
-    let mut log_sum_weight = 0.0; // the initial point has weight exp(H₀ − H₀) = 1
-    let mut depth = 0;
-    // `z` itself holds the current sample.
-    let result = (|| {
-        while depth < options.max_depth {
-            rho_fwd.iter_mut().for_each(|x| *x = 0.0);
-            rho_bck.iter_mut().for_each(|x| *x = 0.0);
-            let mut log_sum_weight_subtree = f64::NEG_INFINITY;
-            let valid = if builder.rng.random::<f64>() > 0.5 {
-                // Extend forward: the old trajectory becomes the backward part.
-                rho_bck.copy_from_slice(&rho);
-                p_bck_fwd.copy_from_slice(&p_fwd_fwd);
-                v_bck_fwd.copy_from_slice(&v_fwd_fwd);
-                builder.step = step_size;
-                builder.build(
-                    depth,
-                    &mut z_fwd,
-                    &mut z_propose,
-                    Ends {
-                        velocity_beg: &mut v_fwd_bck,
-                        velocity_end: &mut v_fwd_fwd,
-                        rho: &mut rho_fwd,
-                        p_beg: &mut p_fwd_bck,
-                        p_end: &mut p_fwd_fwd,
-                    },
-                    &mut log_sum_weight_subtree,
-                )?
-            } else {
-                // Extend backward: the old trajectory becomes the forward part.
-                rho_fwd.copy_from_slice(&rho);
-                p_fwd_bck.copy_from_slice(&p_bck_bck);
-                v_fwd_bck.copy_from_slice(&v_bck_bck);
-                builder.step = -step_size;
-                builder.build(
-                    depth,
-                    &mut z_bck,
-                    &mut z_propose,
-                    Ends {
-                        velocity_beg: &mut v_bck_fwd,
-                        velocity_end: &mut v_bck_bck,
-                        rho: &mut rho_bck,
-                        p_beg: &mut p_bck_fwd,
-                        p_end: &mut p_bck_bck,
-                    },
-                    &mut log_sum_weight_subtree,
-                )?
-            };
-            if !valid {
-                break;
-            }
-            depth += 1;
-            // Biased progressive sampling between the old tree and the new subtree.
-            if log_sum_weight_subtree > log_sum_weight {
-                z.copy_from(&z_propose);
-            } else {
-                let accept = (log_sum_weight_subtree - log_sum_weight).exp();
-                if builder.rng.random::<f64>() < accept {
-                    z.copy_from(&z_propose);
-                }
-            }
-            log_sum_weight = log_sum_exp(log_sum_weight, log_sum_weight_subtree);
-            add_into(&mut rho, &rho_bck, &rho_fwd);
-            let mut persist = no_u_turn(&v_bck_bck, &v_fwd_fwd, &rho);
-            add_into(&mut rho_extended, &rho_bck, &p_fwd_bck);
-            persist &= no_u_turn(&v_bck_bck, &v_fwd_bck, &rho_extended);
-            add_into(&mut rho_extended, &rho_fwd, &p_bck_fwd);
-            persist &= no_u_turn(&v_bck_fwd, &v_fwd_fwd, &rho_extended);
-            if !persist {
-                break;
-            }
-        }
-        Ok(())
-    })();
-
-    let n_leapfrog = builder.n_leapfrog;
-    let sum_metro_prob = builder.sum_metro_prob;
-    let divergent = builder.divergent;
-    let divergence = builder.divergence.take();
-    let sc = &mut h.scratch;
-    for v in [
+    let mut trajectory = h
+        .scratch
+        .trajectory
+        .take()
+        .unwrap_or_else(|| Box::new(Trajectory::new(h.scratch.dim)));
+    if h.scratch.levels.len() <= options.max_depth {
+        h.scratch
+            .levels
+            .resize_with(options.max_depth + 1, Vec::new);
+    }
+    let Trajectory {
+        z_fwd,
+        z_bck,
+        subtree_sample,
         p_fwd_fwd,
         v_fwd_fwd,
         p_fwd_bck,
@@ -391,13 +343,101 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
         rho,
         rho_fwd,
         rho_bck,
-        rho_extended,
-    ] {
-        sc.give(v);
-    }
-    sc.give_point(z_fwd);
-    sc.give_point(z_bck);
-    sc.give_point(z_propose);
+    } = &mut *trajectory;
+    // The trajectory is the single point `z`. Only the ends read before the first
+    // doubling writes them are set: the outer ones and the momentum sum.
+    z_fwd.copy_from(z);
+    z_bck.copy_from(z);
+    p_fwd_fwd.copy_from_slice(&z.p);
+    v_fwd_fwd.copy_from_slice(&z.velocity);
+    p_bck_bck.copy_from_slice(&z.p);
+    v_bck_bck.copy_from_slice(&z.velocity);
+    rho.copy_from_slice(&z.p);
+
+    let mut builder = Builder {
+        h,
+        rng,
+        step: step_size,
+        h0,
+        max_energy_error: options.max_energy_error,
+        n_leapfrog: 0,
+        sum_metro_prob: 0.0,
+        divergent: false,
+        divergence: None,
+        // The initial point has weight exp(H₀ − H₀) = 1.
+        weights: Weights {
+            log_scale: 0.0,
+            tree: 1.0,
+            subtree: 0.0,
+        },
+        subtree_sample,
+    };
+    let mut depth = 0;
+    // `z` itself holds the current sample.
+    let result = (|| {
+        while depth < options.max_depth {
+            builder.weights.subtree = 0.0;
+            let valid = if builder.rng.random::<f64>() > 0.5 {
+                // Extend forward: the old trajectory becomes the backward part.
+                rho_bck.copy_from_slice(rho);
+                p_bck_fwd.copy_from_slice(p_fwd_fwd);
+                v_bck_fwd.copy_from_slice(v_fwd_fwd);
+                builder.step = step_size;
+                builder.build(
+                    depth,
+                    z_fwd,
+                    Ends {
+                        velocity_beg: v_fwd_bck,
+                        velocity_end: v_fwd_fwd,
+                        rho: rho_fwd,
+                        p_beg: p_fwd_bck,
+                        p_end: p_fwd_fwd,
+                    },
+                )?
+            } else {
+                // Extend backward: the old trajectory becomes the forward part.
+                rho_fwd.copy_from_slice(rho);
+                p_fwd_bck.copy_from_slice(p_bck_bck);
+                v_fwd_bck.copy_from_slice(v_bck_bck);
+                builder.step = -step_size;
+                builder.build(
+                    depth,
+                    z_bck,
+                    Ends {
+                        velocity_beg: v_bck_fwd,
+                        velocity_end: v_bck_bck,
+                        rho: rho_bck,
+                        p_beg: p_bck_fwd,
+                        p_end: p_bck_bck,
+                    },
+                )?
+            };
+            if !valid {
+                break;
+            }
+            depth += 1;
+            // Biased progressive sampling between the old tree and the new subtree.
+            let Weights { tree, subtree, .. } = builder.weights;
+            if subtree > tree || builder.rng.random::<f64>() * tree < subtree {
+                z.copy_sample_from(builder.subtree_sample);
+            }
+            builder.weights.tree = tree + subtree;
+            add_into(rho, rho_bck, rho_fwd);
+            let persist = no_u_turn(v_bck_bck, v_fwd_fwd, rho)
+                && no_u_turn_sum(v_bck_bck, v_fwd_bck, rho_bck, p_fwd_bck)
+                && no_u_turn_sum(v_bck_fwd, v_fwd_fwd, rho_fwd, p_bck_fwd);
+            if !persist {
+                break;
+            }
+        }
+        Ok(())
+    })();
+
+    let n_leapfrog = builder.n_leapfrog;
+    let sum_metro_prob = builder.sum_metro_prob;
+    let divergent = builder.divergent;
+    let divergence = builder.divergence.take();
+    h.scratch.trajectory = Some(trajectory);
     result?;
 
     Ok(Transition {
