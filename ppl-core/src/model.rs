@@ -182,6 +182,8 @@ pub struct Trace {
     /// Observations drawn, by site name, merged across repeated calls of the same site.
     pub observations: Vec<(String, Vec<f64>)>,
     counts: Vec<(String, usize)>,
+    /// Whether deterministics are recorded without their names (see [`Trace::values_only`]).
+    values_only: bool,
 }
 
 impl Trace {
@@ -189,12 +191,27 @@ impl Trace {
     pub fn new() -> Self {
         Self::default()
     }
+    /// A trace that records values only, for [`Model::constrain`] on every draw:
+    /// deterministics are not named (no string formatting), and room is reserved for
+    /// `capacity` values.
+    pub fn values_only(capacity: usize) -> Self {
+        Self {
+            sites: Vec::with_capacity(capacity),
+            deterministics: Vec::with_capacity(capacity),
+            values_only: true,
+            ..Self::default()
+        }
+    }
     /// Records a constrained site value.
     pub fn site(&mut self, v: f64) {
         self.sites.push(v);
     }
     /// Records a deterministic; repeated names get indices `name[0]`, `name[1]`, ...
     pub fn deterministic(&mut self, name: &str, v: f64) {
+        self.deterministics.push(v);
+        if self.values_only {
+            return;
+        }
         let k = match self.counts.iter_mut().find(|(n, _)| n == name) {
             Some((_, c)) => {
                 *c += 1;
@@ -206,7 +223,6 @@ impl Trace {
             }
         };
         self.deterministic_names.push(format!("{name}[{k}]"));
-        self.deterministics.push(v);
     }
     /// Records observations of a site, appended to earlier ones of the same name.
     pub fn observation(&mut self, name: &str, values: Vec<f64>) {
@@ -256,6 +272,11 @@ mod trace_tests {
         t.deterministic("s", 3.0);
         assert_eq!(t.deterministic_names, ["theta[0]", "theta[1]", "s[0]"]);
         assert_eq!(t.tidy_deterministic_names(), ["theta[0]", "theta[1]", "s"]);
+        let mut values = Trace::values_only(3);
+        values.deterministic("theta", 1.0);
+        values.deterministic("theta", 2.0);
+        assert_eq!(values.deterministics, [1.0, 2.0]);
+        assert!(values.deterministic_names.is_empty());
         t.observation("y", vec![1.0]);
         t.observation("y", vec![2.0]);
         assert_eq!(t.observations, vec![("y".to_string(), vec![1.0, 2.0])]);

@@ -367,7 +367,7 @@ pub fn generate(
             }
             fn constrain(&self, x: &[f64], out: &mut ::std::vec::Vec<f64>) -> #result<()> {
                 #root::check_len("x", self.__dim, x.len())?;
-                let mut trace = #root::Trace::new();
+                let mut trace = #root::Trace::values_only(self.__param_names.len());
                 self.__primal::<f64>(x, &mut #stacks::<f64>::default(), Some(&mut trace))?;
                 out.clear();
                 out.extend_from_slice(&trace.sites);

@@ -108,7 +108,7 @@ pub fn leapfrog<M: Model + ?Sized>(
         }
     }
     let outcome = evaluate(model, ws, point);
-    if outcome != LeapfrogOutcome::Ok {
+    if !matches!(outcome, LeapfrogOutcome::Ok) {
         point.energy = f64::INFINITY;
         return outcome;
     }
