@@ -15,6 +15,13 @@
 //! 3. Overhead = `1 − n·t / T`. The counting wrapper's own cost (one relaxed atomic add
 //!    per call) is charged to the sampler, so the figure is an upper bound.
 //!
+//! For scale, the same is measured for a *floor*: the bare leapfrog integrator
+//! (`ppl::samplers::leapfrog` with the run's adapted step size and metric), starting from
+//! each of the run's draws with a fresh momentum and taking as many steps as NUTS took on
+//! average per draw. Its time outside the gradient is what any HMC must spend per
+//! gradient (momentum and position updates, velocity and kinetic energy, momentum
+//! draws): no NUTS implementation can have less overhead than this floor.
+//!
 //! The median over rounds is reported with its range: both measurements of a round run
 //! back to back, so machine-speed drift on a shared machine affects the rounds unequally
 //! and the range shows it.
@@ -23,7 +30,9 @@
 mod models;
 
 use models::Visitor;
+use ppl::samplers::{leapfrog, Point};
 use ppl::{Model, Nuts, Workspace};
+use rand::SeedableRng;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -115,6 +124,9 @@ impl Visitor for Overhead {
         let (mut g, mut ws) = (vec![0.0; dim], Workspace::new());
         let mut overheads = Vec::with_capacity(ROUNDS);
         let mut per_gradient_us = Vec::with_capacity(ROUNDS);
+        let mut floors = Vec::with_capacity(ROUNDS);
+        let sampled: usize = chain.stats.iter().map(|s| s.n_leapfrog).sum();
+        let steps_per_draw = (sampled as f64 / chain.stats.len().max(1) as f64).round() as usize;
         for _ in 0..ROUNDS {
             // The same seeded run, repeated until it has lasted 0.2 s (fast models)...
             let (start, mut runs) = (Instant::now(), 0usize);
@@ -140,6 +152,24 @@ impl Visitor for Overhead {
             let per_gradient = t0.elapsed().as_secs_f64() / n as f64;
             overheads.push(1.0 - calls as f64 * per_gradient / total);
             per_gradient_us.push(per_gradient * 1e6);
+            // The floor: the bare integrator, as many steps per draw as NUTS took.
+            let (t0, mut steps) = (Instant::now(), 0usize);
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+            let mut z = Point::new(dim);
+            while steps == 0 || t0.elapsed().as_secs_f64() < total.min(2.0) {
+                for p in &points {
+                    z.q.copy_from_slice(p);
+                    ppl::samplers::evaluate(model, &mut ws, &mut z);
+                    z.resample_momentum(&chain.metric, &mut rng);
+                    steps += 1;
+                    for _ in 0..steps_per_draw {
+                        leapfrog(model, &mut ws, &chain.metric, &mut z, chain.step_size);
+                    }
+                    steps += steps_per_draw;
+                }
+            }
+            let floor_total = t0.elapsed().as_secs_f64();
+            floors.push(1.0 - steps as f64 * per_gradient / floor_total);
         }
         let median = |v: &mut Vec<f64>| {
             v.sort_by(f64::total_cmp);
@@ -150,11 +180,12 @@ impl Visitor for Overhead {
             overheads.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         );
         Ok(format!(
-            "| {name} | {calls_per_run} | {:.2} | {:.1} % ({:.1} – {:.1}) |",
+            "| {name} | {dim} | {calls_per_run} | {:.2} | {:.1} % ({:.1} – {:.1}) | {:.1} % |",
             median(&mut per_gradient_us),
             median(&mut overheads) * 100.0,
             lo * 100.0,
-            hi * 100.0
+            hi * 100.0,
+            median(&mut floors) * 100.0,
         ))
     }
 }
@@ -164,15 +195,15 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    println!("| model | gradient evaluations per run | µs per gradient | overhead, median of {ROUNDS} (range) |");
-    println!("|---|---|---|---|");
+    println!("| model | dim | gradient evaluations per run | µs per gradient | NUTS overhead, median of {ROUNDS} (range) | floor: bare leapfrog |");
+    println!("|---|---|---|---|---|---|");
     for name in models::MODELS {
         if !asked.is_empty() && !asked.iter().any(|a| a == name) {
             continue;
         }
         match models::visit(name, Overhead) {
             Ok(Ok(row)) => println!("{row}"),
-            Ok(Err(e)) | Err(e) => println!("| {name} | error: {e} | | |"),
+            Ok(Err(e)) | Err(e) => println!("| {name} | error: {e} | | | | |"),
         }
     }
 }
