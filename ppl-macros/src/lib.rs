@@ -35,6 +35,17 @@
 //!   restores the checkpoint, replays the body as a forward sweep (intermediates in
 //!   locals, nested regions recorded) and runs the body's reverse sweep. A `for` over a
 //!   range of data needs no trip count: the reverse loop recomputes it.
+//! * **`break` / `continue`.** In a loop that computes parameter-dependent values, each
+//!   `break`/`continue` (not those of nested loops) becomes an assignment of a per-iteration
+//!   flag `exit` (and, for `break`, of a loop flag `brk`), and the statements after one that
+//!   may set `exit` run under `if !exit { .. }`. The skipped rest of an iteration is then an
+//!   ordinary branch: fused (condition recomputed in the same scope) or recorded (the arm
+//!   taken pushed), so the reverse sweep replays exactly the forward path, whether the exit
+//!   condition reads data or parameter values (the derivative is that of the path taken).
+//!   `brk` ends the loop after its iteration; a recorded or accumulating `for` then keeps
+//!   its trip count (pushed, as a `while` does) and its reverse walks back only the
+//!   iterations that ran (`rev().skip(len - trips)`, resp. `take(trips)`). Labelled
+//!   `break`/`continue` are a compile error.
 //!
 //! The stacks live in the caller's `Workspace`, so after the first call nothing
 //! allocates. Each primitive's reverse rule comes from `ppl-core` by the naming convention

@@ -163,6 +163,91 @@ fn loop_exit(b: &Block) -> Option<(Span, bool)> {
     })
 }
 
+/// `true` when a `break` (not of a nested loop) is in the block.
+fn has_break(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Break(_) => true,
+        Stmt::If {
+            then, otherwise, ..
+        } => has_break(then) || otherwise.as_ref().is_some_and(has_break),
+        Stmt::Match { arms, .. } => arms.iter().any(|(_, b)| has_break(b)),
+        Stmt::Block(b) => has_break(b),
+        _ => false,
+    })
+}
+
+/// A loop body with its `break`/`continue` (not those of nested loops) replaced by flags:
+/// each sets `exit` (and `break` also `brk`), and the statements after one that may set
+/// `exit` run under `if !exit { .. }`. The skipped rest of an iteration is then an
+/// ordinary branch, which the reverse sweep replays exactly as taken (recomputed, or
+/// recorded when the flag depends on overwritten state); `brk` ends the loop after the
+/// iteration (the loop records its trip count).
+fn desugar_exits(b: &Block, exit: &syn::Ident, brk: &syn::Ident) -> Block {
+    let mut out = Block::default();
+    for (k, s) in b.stmts.iter().enumerate() {
+        let rewritten = match s {
+            Stmt::Break(sp) => {
+                out.stmts
+                    .push(Stmt::Expr(syn::parse_quote_spanned!(*sp=> #exit = true)));
+                out.stmts
+                    .push(Stmt::Expr(syn::parse_quote_spanned!(*sp=> #brk = true)));
+                return out;
+            }
+            Stmt::Continue(sp) => {
+                out.stmts
+                    .push(Stmt::Expr(syn::parse_quote_spanned!(*sp=> #exit = true)));
+                return out;
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                span,
+            } if loop_exit(then).is_some() || otherwise.as_ref().and_then(loop_exit).is_some() => {
+                Stmt::If {
+                    cond: cond.clone(),
+                    then: desugar_exits(then, exit, brk),
+                    otherwise: otherwise.as_ref().map(|o| desugar_exits(o, exit, brk)),
+                    span: *span,
+                }
+            }
+            Stmt::Match {
+                scrutinee,
+                arms,
+                span,
+            } if arms.iter().any(|(_, b)| loop_exit(b).is_some()) => Stmt::Match {
+                scrutinee: scrutinee.clone(),
+                arms: arms
+                    .iter()
+                    .map(|(p, b)| (p.clone(), desugar_exits(b, exit, brk)))
+                    .collect(),
+                span: *span,
+            },
+            Stmt::Block(inner) if loop_exit(inner).is_some() => {
+                Stmt::Block(desugar_exits(inner, exit, brk))
+            }
+            other => {
+                out.stmts.push(other.clone());
+                continue;
+            }
+        };
+        out.stmts.push(rewritten);
+        let rest = Block {
+            stmts: b.stmts[k + 1..].to_vec(),
+        };
+        if !rest.stmts.is_empty() {
+            out.stmts.push(Stmt::If {
+                cond: syn::parse_quote!(!#exit),
+                then: desugar_exits(&rest, exit, brk),
+                otherwise: None,
+                span: Span::call_site(),
+            });
+        }
+        return out;
+    }
+    out
+}
+
 /// Statements that touch the log density or active values.
 fn is_active_block(ctx: &Ctx, b: &Block) -> bool {
     b.stmts.iter().any(|s| match s {
@@ -392,43 +477,68 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     out.fwd.push(self.primal_stmt(s));
                     return;
                 }
-                if let Some((exit, is_break)) = loop_exit(body) {
-                    let advice = if is_break {
-                        "compute the trip count in a loop over data first, or use `while` with the exit test in its condition"
-                    } else {
-                        "put the rest of the body under an `if`"
-                    };
-                    self.ctx.diag.error(exit, format!("`{}` in a loop that computes parameter-dependent values is not supported by the compiler yet: {advice}", if is_break { "break" } else { "continue" }));
-                    return;
-                }
+                // `break`/`continue` become flags (see `lower_exits`).
+                let lowered;
+                let (body, brk) = match self.lower_exits(body, out) {
+                    Some((b, brk)) => {
+                        lowered = b;
+                        (&lowered, brk)
+                    }
+                    None => (body, None),
+                };
+                let stop = brk.as_ref().map(|b| quote!(if #b { break; }));
                 if self.fusable(body, later) {
                     let sync = self.sync_vectors();
                     let inner = self.fused_scope(body, later);
                     out.fwd
-                        .push(quote_spanned!(*span=> #sync for #pat in #iter #inner));
+                        .push(quote_spanned!(*span=> #sync for #pat in #iter { #inner #stop }));
                 } else if self.accumulates_only(body) {
                     // The loop only adds into outer scalars: their adjoints are the same in
                     // every iteration, so no checkpoint is needed. Forward: the plain loop.
                     // Reverse: each iteration's sweep again (terms not re-added).
                     let it = self.ctx.temp("it");
                     let primal = self.journaled_primal(body, &[]);
+                    // After a `break`, the reverse replays only the iterations that ran.
+                    let (count, ran) = match &stop {
+                        Some(stop) => {
+                            let n = self.ctx.temp("trips");
+                            out.fwd.push(quote!(let mut #n: usize = 0;));
+                            (quote!(#n += 1; #primal #stop), quote!(.take(#n)))
+                        }
+                        None => (primal, quote!()),
+                    };
                     out.fwd.push(
-                        quote_spanned!(*span=> let #it = #iter; for #pat in #it.clone() #primal),
+                        quote_spanned!(*span=> let #it = #iter; for #pat in #it.clone() { #count }),
                     );
                     let was = self.in_replay;
                     self.in_replay = true;
                     let replay = self.fused_scope(body, &BTreeSet::new());
                     self.in_replay = was;
                     out.rev
-                        .push(quote_spanned!(*span=> for #pat in #it.clone() #replay));
+                        .push(quote_spanned!(*span=> for #pat in #it.clone()#ran #replay));
                 } else {
                     let it = self.ctx.temp("it");
                     out.fwd.push(quote_spanned!(*span=> let #it = #iter;));
+                    if stop.is_some() {
+                        // The trip count taken is recorded; the reverse walks those back.
+                        let trips = self.ctx.temp("trips");
+                        self.recorded(
+                            body,
+                            *span,
+                            quote!(let mut #trips: usize = 0; for #pat in #it.clone()),
+                            quote!(let #trips = __stacks.pop_count(); let __skip = #it.clone().count() - #trips; for #pat in #it.clone().rev().skip(__skip)),
+                            Some(trips),
+                            stop,
+                            out,
+                        );
+                        return;
+                    }
                     self.recorded(
                         body,
                         *span,
                         quote!(for #pat in #it.clone()),
                         quote!(for #pat in #it.clone().rev()),
+                        None,
                         None,
                         out,
                     );
@@ -439,15 +549,14 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     out.fwd.push(self.primal_stmt(s));
                     return;
                 }
-                if let Some((exit, is_break)) = loop_exit(body) {
-                    let advice = if is_break {
-                        "put the exit test in the `while` condition"
-                    } else {
-                        "put the rest of the body under an `if`"
-                    };
-                    self.ctx.diag.error(exit, format!("`{}` in a loop that computes parameter-dependent values is not supported by the compiler yet: {advice}", if is_break { "break" } else { "continue" }));
-                    return;
-                }
+                let lowered;
+                let (body, brk) = match self.lower_exits(body, out) {
+                    Some((b, brk)) => {
+                        lowered = b;
+                        (&lowered, brk)
+                    }
+                    None => (body, None),
+                };
                 let c = values_only(self.ctx, cond);
                 let trips = self.ctx.temp("trips");
                 self.recorded(
@@ -456,6 +565,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     quote!(let mut #trips: usize = 0; while #c),
                     quote!(let #trips = __stacks.pop_count(); for _ in 0..#trips),
                     Some(trips),
+                    brk.as_ref().map(|b| quote!(if #b { break; })),
                     out,
                 );
             }
@@ -1230,6 +1340,12 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             .collect();
         let code = g.block(body);
         self.slots = g.slots;
+        if self.in_replay {
+            // Inside a replay the terms were added by the forward sweep already: the
+            // primal's additions go to a shadowing accumulator that is dropped.
+            let scalar = rt::scalar();
+            return quote!({ let mut __lp: S = <S as #scalar>::zero(); #code });
+        }
         code
     }
 
@@ -1241,6 +1357,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         head: TokenStream,
         rev_head: TokenStream,
         trips: Option<syn::Ident>,
+        stop: Option<TokenStream>,
         out: &mut Sweep,
     ) {
         let (save, restore, undo, _, vectors) = self.checkpoint(body);
@@ -1254,6 +1371,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 #primal
                 __stacks.counts.push(__nj);
                 #count
+                #stop
             }
             #push_trips
         ));
@@ -1265,6 +1383,26 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 #replay
             }
         ));
+    }
+
+    /// `break`/`continue` of an active loop: declares the flags (forward, before the loop)
+    /// and returns the body with them (see [`desugar_exits`]) and the `brk` flag when the
+    /// body breaks.
+    fn lower_exits(
+        &mut self,
+        body: &Block,
+        out: &mut Sweep,
+    ) -> Option<(Block, Option<syn::Ident>)> {
+        loop_exit(body)?;
+        let exit = self.ctx.temp("exit");
+        let brk = self.ctx.temp("brk");
+        let mut lowered = desugar_exits(body, &exit, &brk);
+        lowered
+            .stmts
+            .insert(0, Stmt::Expr(syn::parse_quote!(#exit = false)));
+        out.fwd
+            .push(quote!(let mut #exit: bool = false; let mut #brk: bool = false;));
+        Some((lowered, has_break(body).then_some(brk)))
     }
 
     /// Branches recorded with the index of the one taken.
