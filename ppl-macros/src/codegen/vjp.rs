@@ -848,6 +848,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let id = ident(self.ctx, var);
         let bar = bar_of(&id);
         let name = &site.name;
+        if super::vector_sites::family(&site.dist).is_some() {
+            self.family_sample(&site, &id, span, out);
+            return;
+        }
         if is_vector_dist(&site.dist) {
             let (sup_expr, _) = flat_support(self.ctx, &site.dist);
             let sup = self.ctx.temp("sup");
@@ -1037,6 +1041,189 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             }
         }
         let _ = root;
+    }
+
+    /// A site of a vector-valued distribution (see `vector_sites`): forward, the lifted
+    /// arguments, the transform and the prior's value; reverse, the prior's reverse rule
+    /// (into the site's adjoint and those of its parameter arguments), then the
+    /// transform's.
+    fn family_sample(
+        &mut self,
+        site: &crate::ir::Site,
+        id: &syn::Ident,
+        span: Span,
+        out: &mut Sweep,
+    ) {
+        use super::vector_sites::{classify, data_len, family, lift_fill, Family, VecArg};
+        let Some(fam) = family(&site.dist) else {
+            return;
+        };
+        let scalar = rt::scalar();
+        let zero = quote!(<S as #scalar>::zero());
+        let tr = rt::transforms();
+        let dist = rt::dist();
+        let root = rt::root();
+        let name = &site.name;
+        let bar = bar_of(id);
+        let args = &site.dist.args;
+        let mut fwd = Vec::new();
+        let mut slices = Vec::new();
+        // Adjoint sinks of the vector arguments: a site's adjoint, or (data) nothing.
+        let mut sinks: Vec<Option<syn::Ident>> = Vec::new();
+        let mut lens = Vec::new();
+        for &k in fam.vector_args() {
+            match classify(self.ctx, &args[k]) {
+                VecArg::Site(v) => {
+                    slices.push(quote!(&#v[..]));
+                    sinks.push(Some(bar_of(&v)));
+                    lens.push(quote!(#v.len()));
+                }
+                VecArg::Data(e) => {
+                    let buf = self.ctx.temp("va");
+                    let len = data_len(self.ctx, &e);
+                    let take = self.take(&buf, len, zero.clone());
+                    let fill = lift_fill(self.ctx, &e, &buf);
+                    fwd.push(quote!(let mut #buf: Vec<S> = #take; #fill));
+                    lens.push(quote!(#buf.len()));
+                    slices.push(quote!(&#buf[..]));
+                    sinks.push(None);
+                }
+            }
+        }
+        let real = fam == Family::MultiNormal;
+        let mut after = Vec::new();
+        let sup = self.ctx.temp("sup");
+        let ul = self.ctx.temp("ul");
+        let cl = self.ctx.temp("cl");
+        let xi = self.ctx.temp("xi");
+        let term = self.ctx.temp("term");
+        let mut eta_lin = None;
+        let (d, sup_expr) = match fam {
+            Family::Dirichlet => {
+                let a = &slices[0];
+                (
+                    quote!(#dist::Dirichlet(#a)),
+                    quote!(#tr::Support::Simplex((#a).len())),
+                )
+            }
+            Family::MultiNormal => {
+                let (m, l) = (&slices[0], &slices[1]);
+                (
+                    quote!(#dist::MultiNormal(#m, #l)),
+                    quote!(#tr::Support::Real),
+                )
+            }
+            Family::LkjCholesky => {
+                let k = &args[0];
+                let lin = linearize(self.ctx, &args[1]);
+                let (f, v) = (&lin.forward, &lin.value);
+                fwd.push(quote!(#(#f)*));
+                let d = quote!(#dist::LkjCholesky((#k) as usize, #v));
+                eta_lin = Some(lin);
+                (d, quote!(#tr::Support::CorrCholesky((#k) as usize)))
+            }
+        };
+        let take = self.take(id, quote!(#cl), zero.clone());
+        let take_bar = self.take(&bar, quote!(#cl), zero.clone());
+        let (lens_code, constrain, unconstrain_bar) = if real {
+            let l = &slices[1];
+            let n = &lens[0];
+            (
+                quote! {
+                    let #ul: usize = #n;
+                    let #cl: usize = #ul;
+                    #root::check_len(concat!("sample(\"", #name, "\"): MultiNormal(mu, L): L has n × n values"), #ul * #ul, (#l).len())?;
+                },
+                quote!(#id.copy_from_slice(&x[#xi..#xi + #ul]); let __lj: S = #zero;),
+                quote! {
+                    for (__g, &__b) in grad[#xi..#xi + #ul].iter_mut().zip(#bar.iter()) { *__g += __b; }
+                },
+            )
+        } else {
+            (
+                quote! {
+                    let #ul: usize = #sup.unconstrained_len();
+                    let #cl: usize = #sup.constrained_len();
+                },
+                quote!(let __lj: S = #tr::constrain_vector(#sup, &x[#xi..#xi + #ul], &mut #id[..])?;),
+                quote!(#tr::constrain_vector_vjp(#sup, &x[#xi..#xi + #ul], &#id[..], &#bar[..], __lp_bar, &mut grad[#xi..#xi + #ul])?;),
+            )
+        };
+        let (prior, prior_vjp) = match fam {
+            Family::Dirichlet => {
+                let sink = match &sinks[0] {
+                    Some(b) => quote!(&mut #b[..]),
+                    None => quote!(#dist::NoAdjoint),
+                };
+                (
+                    quote!(#d.lpdf(&#id[..])),
+                    quote!(let _ = #d.lpdf_vjp(&#id[..], __lp_bar, &mut #bar[..], #sink);),
+                )
+            }
+            Family::MultiNormal => {
+                let scratch = self.ctx.temp("scratch");
+                let take_s = self.take(&scratch, quote!(#cl), zero.clone());
+                after.push(quote!(let mut #scratch: Vec<S> = #take_s;));
+                let mut dummies = Vec::new();
+                let sink_of = |k: usize,
+                               s: &Option<syn::Ident>,
+                               dummies: &mut Vec<(syn::Ident, TokenStream)>,
+                               this: &mut Self| match s {
+                    Some(b) => quote!(&mut #b[..]),
+                    None => {
+                        let dm = this.ctx.temp("nobar");
+                        let len = if k == 0 {
+                            quote!(#cl)
+                        } else {
+                            quote!(#cl * #cl)
+                        };
+                        let take = this.take(&dm, len, zero.clone());
+                        dummies.push((dm.clone(), take));
+                        quote!(&mut #dm[..])
+                    }
+                };
+                let mu_sink = sink_of(0, &sinks[0], &mut dummies, self);
+                let l_sink = sink_of(1, &sinks[1], &mut dummies, self);
+                let decl = dummies
+                    .iter()
+                    .map(|(dm, take)| quote!(let mut #dm: Vec<S> = #take;));
+                (
+                    quote!(#d.lpdf_in(&#id[..], &mut #scratch[..])),
+                    quote! {
+                        #(#decl)*
+                        #d.lpdf_vjp(&#id[..], #term, __lp_bar, &mut #bar[..], #mu_sink, #l_sink, &mut #scratch[..]);
+                    },
+                )
+            }
+            Family::LkjCholesky => {
+                let back = eta_lin.as_ref().map(|l| {
+                    let (lb, r) = (&l.bar, &l.reverse);
+                    quote!(let #lb: S = __eb; #(#r)*)
+                });
+                (
+                    quote!(#d.lpdf(&#id[..])),
+                    quote!(let __eb: S = #d.lpdf_vjp(&#id[..], #term, __lp_bar, &mut #bar[..]); #back),
+                )
+            }
+        };
+        let add = self.add_term(name, quote!(__t));
+        out.fwd.push(quote_spanned!(span=>
+            #(#fwd)*
+            let #sup: #tr::Support<S> = #sup_expr;
+            #lens_code
+            let #xi: usize = __off;
+            let mut #id: Vec<S> = #take;
+            #constrain
+            __off += #ul;
+            let mut #bar: Vec<S> = #take_bar;
+            #(#after)*
+            let #term: S = #prior;
+            { let __t: S = #term + __lj; #add }
+        ));
+        out.rev.push(quote_spanned!(span=>
+            #prior_vjp
+            #unconstrain_bar
+        ));
     }
 
     fn observe(
