@@ -206,3 +206,114 @@ fn lkj_with_parameter_shape_feeding_a_multi_normal() {
     let got = m.log_density(&x).unwrap();
     assert!((got - lp).abs() < 1e-12, "{got} vs {lp}");
 }
+
+/// A categorical model with a Dirichlet prior.
+#[model]
+fn dirichlet_categorical(alpha: &[f64], y: &[i64]) {
+    let theta = sample("theta", Dirichlet(alpha));
+    for i in 0..y.len() {
+        observe("y", Categorical(theta), y[i]);
+    }
+}
+
+#[test]
+fn categorical_observations_with_a_dirichlet_prior() {
+    let alpha = [1.0, 2.0, 1.5];
+    let y = [0, 2, 2, 1, 0, 2];
+    let m = DirichletCategorical::new(&alpha, &y).unwrap();
+    check(&m, 11);
+    round_trip(&m, &["theta"], 12);
+}
+
+// ---------------------------------------------------------------- observe
+
+/// Observations of vector distributions: categories (scalar and slice) with simplex and
+/// logit parameters (a local parameter-dependent vector), data simplexes under a
+/// Dirichlet with parameter concentrations, data vectors under a multivariate normal whose
+/// Cholesky factor is built from scales and an LKJ factor, and a data correlation factor
+/// under an LKJ with a parameter shape.
+#[model]
+fn vector_observations(ys: &[i64], p: &[Vec<f64>], z: &[Vec<f64>], lc: &[f64]) {
+    let theta = sample("theta", Dirichlet(vec![2.0; 3]));
+    let b = sample("b", Normal(0.0, 1.0).iid(2));
+    let alpha = sample("alpha", Gamma(3.0, 1.0).iid(3));
+    let l = sample("L", LkjCholesky(2, 1.5));
+    let tau = sample("tau", HalfNormal(1.0).iid(2));
+    let mu = sample("mu", Normal(0.0, 1.0).iid(2));
+    let eta = sample("eta", Gamma(2.0, 1.0));
+    observe("ys", Categorical(theta), ys);
+    let beta = vec![0.0, b[0], b[1]];
+    for i in 0..ys.len() {
+        observe("y", CategoricalLogit(beta), ys[i]);
+    }
+    for i in 0..p.len() {
+        observe("p", Dirichlet(alpha), p[i]);
+    }
+    let mut lcov = vec![0.0; 4];
+    for i in 0..2 {
+        for j in 0..2 {
+            lcov[i * 2 + j] = tau[i] * l[i * 2 + j];
+        }
+    }
+    for i in 0..z.len() {
+        observe("z", MultiNormal(mu, lcov), z[i]);
+    }
+    observe("lc", LkjCholesky(2, eta), lc);
+}
+
+#[test]
+fn observe_vector_distributions() {
+    let ys = [0, 2, 2, 1, 0, 2];
+    let p = vec![vec![0.2, 0.3, 0.5], vec![0.6, 0.1, 0.3]];
+    let z = vec![vec![0.5, -0.2], vec![1.0, 0.8], vec![-0.3, 0.1]];
+    let lc = [1.0, 0.0, 0.6, 0.8];
+    let m = VectorObservations::new(&ys, &p, &z, &lc).unwrap();
+    assert_eq!(m.dim(), 2 + 2 + 3 + 1 + 2 + 2 + 1);
+    check(&m, 13);
+    round_trip(&m, &["theta", "b", "alpha", "L", "tau", "mu", "eta"], 14);
+    // Value by hand at one point.
+    let x: Vec<f64> = (0..13).map(|i| 0.1 * i as f64 - 0.6).collect();
+    let mut theta = [0.0; 3];
+    let mut lp = ppl_core::transforms::constrain_vector(Support::Simplex(3), &x[0..2], &mut theta)
+        .unwrap()
+        + dirichlet_lpdf(&theta, &[2.0; 3]);
+    let b = [x[2], x[3]];
+    lp += normal_lpdf(b[0], 0.0, 1.0) + normal_lpdf(b[1], 0.0, 1.0);
+    let alpha: Vec<f64> = x[4..7].iter().map(|v| v.exp()).collect();
+    for (a, v) in alpha.iter().zip(&x[4..7]) {
+        lp += gamma_lpdf(*a, 3.0, 1.0) + v;
+    }
+    let mut l = [0.0; 4];
+    lp += ppl_core::transforms::constrain_vector(Support::CorrCholesky(2), &x[7..8], &mut l)
+        .unwrap()
+        + lkj_corr_cholesky_lpdf(&l, 1.5);
+    let tau = [x[8].exp(), x[9].exp()];
+    lp += half_normal_lpdf(tau[0], 1.0) + half_normal_lpdf(tau[1], 1.0) + x[8] + x[9];
+    let mu = [x[10], x[11]];
+    lp += normal_lpdf(mu[0], 0.0, 1.0) + normal_lpdf(mu[1], 0.0, 1.0);
+    let eta = x[12].exp();
+    lp += gamma_lpdf(eta, 2.0, 1.0) + x[12];
+    let logits = [0.0, b[0], b[1]];
+    let norm = log_sum_exp_slice(&logits);
+    for &k in &ys {
+        lp += theta[k as usize].ln() + logits[k as usize] - norm;
+    }
+    for r in &p {
+        lp += dirichlet_lpdf(r, &alpha);
+    }
+    let lcov = [tau[0] * l[0], tau[0] * l[1], tau[1] * l[2], tau[1] * l[3]];
+    for r in &z {
+        lp += multi_normal_cholesky_lpdf(r, &mu, &lcov);
+    }
+    lp += lkj_corr_cholesky_lpdf(&lc, eta);
+    let got = m.log_density(&x).unwrap();
+    assert!((got - lp).abs() < 1e-10, "{got} vs {lp}");
+    // Simulated observations: categories, simplexes, vectors and a correlation factor.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(15);
+    let sim = m.simulate(&mut rng, Some(&x)).unwrap();
+    let names: Vec<&str> = sim.observations.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["ys", "y", "p", "z", "lc"]);
+    assert_eq!(sim.observations[0].1.len(), 6);
+    assert_eq!(sim.observations[2].1.len(), 6);
+    assert_eq!(sim.observations[4].1.len(), 4);
+}

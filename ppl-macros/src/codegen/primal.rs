@@ -733,6 +733,9 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         let dist = rt::dist();
         let scalar = rt::scalar();
         let root = rt::root();
+        if super::vector_sites::observe_family(d).is_some() {
+            return self.family_observe(name, d, value, span);
+        }
         if is_flat(d) || is_vector_dist(d) {
             self.ctx.diag.error(d.span, "observe a scalar distribution (Normal, Poisson, ...), optionally vectorised over a slice");
             return quote!();
@@ -767,6 +770,48 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         };
         quote_spanned!(span=> {
             #len_check
+            let __term: S = #term;
+            #root::check_term(#name, <S as #scalar>::value(__term))?;
+            __lp += __term;
+        }
+        )
+    }
+
+    /// `observe` of a distribution with vector arguments or values (see
+    /// `vector_sites::observe_pieces`); the simulation flavour draws the observation.
+    fn family_observe(
+        &mut self,
+        name: &str,
+        d: &crate::ir::DistCall,
+        value: &syn::Expr,
+        span: proc_macro2::Span,
+    ) -> TokenStream {
+        let scalar = rt::scalar();
+        let root = rt::root();
+        let term_id = self.ctx.temp("term");
+        let Some(p) = super::vector_sites::observe_pieces(self.ctx, name, d, value, &term_id)
+        else {
+            return quote!();
+        };
+        let zero = quote!(<S as #scalar>::zero());
+        let takes: Vec<TokenStream> = p
+            .buffers
+            .iter()
+            .map(|(b, len)| {
+                let t = self.take(b, len.clone(), zero.clone());
+                quote!(let mut #b: Vec<S> = #t;)
+            })
+            .collect();
+        let (fill, term) = (&p.fill, &p.term);
+        if self.flavor == Flavor::Simulate {
+            let draw = &p.draw;
+            return quote_spanned!(span=> #(#takes)* #fill { #draw });
+        }
+        // The buffers live in the enclosing scope, which returns them to the workspace.
+        quote_spanned!(span=>
+            #(#takes)*
+            #fill
+            {
             let __term: S = #term;
             #root::check_term(#name, <S as #scalar>::value(__term))?;
             __lp += __term;

@@ -282,3 +282,205 @@ pub fn describe(d: &DistCall) -> (String, &'static str) {
         None => ("?".into(), "?"),
     }
 }
+
+/// Distributions with vector arguments or values accepted by `observe`.
+pub fn observe_family(d: &DistCall) -> Option<&'static str> {
+    [
+        "Dirichlet",
+        "MultiNormal",
+        "LkjCholesky",
+        "Categorical",
+        "CategoricalLogit",
+    ]
+    .into_iter()
+    .find(|n| d.name == n)
+}
+
+/// The code of an `observe` of a distribution with vector arguments (see
+/// [`observe_family`]): scratch buffers for the caller to take (`let mut buf: Vec<S> =
+/// take(len)`, zero-filled), then `fill` (lifting data into them), `term` (the log
+/// density's value, an `S` expression) and `reverse` (adds `__lp_bar ·` the partials into
+/// the adjoints of parameter-dependent arguments; reads the value as `term_id`).
+pub struct ObservePieces {
+    /// Buffers to take, with their lengths.
+    pub buffers: Vec<(syn::Ident, TokenStream)>,
+    /// Lifting of data into the buffers.
+    pub fill: TokenStream,
+    /// The log density's value.
+    pub term: TokenStream,
+    /// The reverse rule's code.
+    pub reverse: TokenStream,
+    /// Simulation (`S = f64`): draws the observation and records it in `__trace`.
+    pub draw: TokenStream,
+}
+
+/// See [`ObservePieces`]; `None` (with an error) for unsupported arguments.
+pub fn observe_pieces(
+    ctx: &mut Ctx,
+    obs_name: &str,
+    d: &DistCall,
+    value: &syn::Expr,
+    term_id: &syn::Ident,
+) -> Option<ObservePieces> {
+    let dist = crate::runtime_paths::dist();
+    let root = crate::runtime_paths::root();
+    let scalar = crate::runtime_paths::scalar();
+    let name = observe_family(d)?;
+    let arity = match name {
+        "Dirichlet" | "Categorical" | "CategoricalLogit" => 1,
+        _ => 2,
+    };
+    if d.iid.is_some() || d.args.len() != arity {
+        ctx.diag.error(
+            d.span,
+            format!("`observe` takes `{name}` with {arity} argument(s) and no `.iid`"),
+        );
+        return None;
+    }
+    let mut buffers = Vec::new();
+    let mut fill = Vec::new();
+    let mut draw = quote!();
+    // A vector argument: (slice, adjoint sink if parameter-dependent).
+    let mut vector = |ctx: &mut Ctx, e: &syn::Expr| -> Option<(TokenStream, Option<syn::Ident>)> {
+        if ctx.is_active(e) {
+            let id = match strip(e) {
+                syn::Expr::Path(p) if ctx.var_kind(e) == Some(Kind::Reals) => {
+                    p.path.get_ident().cloned()
+                }
+                _ => None,
+            };
+            let Some(id) = id else {
+                ctx.diag.error_at(
+                    e,
+                    "pass a parameter-dependent vector by name here (a sample site or a local vector)",
+                );
+                return None;
+            };
+            let bar = super::expr::bar_of(&id);
+            return Some((quote!(&#id[..]), Some(bar)));
+        }
+        let buf = ctx.temp("va");
+        buffers.push((buf.clone(), data_len(ctx, e)));
+        fill.push(lift_fill(ctx, e, &buf));
+        Some((quote!(&#buf[..]), None))
+    };
+    // A data value (a vector of reals).
+    let data_value = |ctx: &mut Ctx| -> bool {
+        if ctx.is_active(value) {
+            ctx.diag.error_at(
+                value,
+                format!("`observe` of `{name}` takes data as the observed value"),
+            );
+            return false;
+        }
+        true
+    };
+    let (term, reverse) = match name {
+        "Categorical" | "CategoricalLogit" => {
+            let (p, sink) = vector(ctx, &d.args[0])?;
+            let ks = if matches!(ctx.var_kind(value), Some(Kind::Ints)) {
+                quote!(&(#value)[..])
+            } else {
+                quote!(((#value) as i64))
+            };
+            let ident = syn::Ident::new(name, d.name.span());
+            let dd = quote!(#dist::#ident(#p));
+            let rev = sink.map(|b| quote!(let _ = #dd.lpmf_sum_vjp(#ks, __lp_bar, &mut #b[..]);));
+            let n = if matches!(ctx.var_kind(value), Some(Kind::Ints)) {
+                quote!((#value).len())
+            } else {
+                quote!(1usize)
+            };
+            draw = quote! {
+                let mut __obs = Vec::with_capacity(#n);
+                for _ in 0..#n { __obs.push(#root::draw(&#dd, __rng)? as f64); }
+                __trace.observation(#obs_name, __obs);
+            };
+            (
+                quote!(#dd.lpmf_sum_vjp(#ks, <S as #scalar>::zero(), &mut [])),
+                quote!(#rev),
+            )
+        }
+        "Dirichlet" => {
+            let (a, sink) = vector(ctx, &d.args[0])?;
+            if !data_value(ctx) {
+                return None;
+            }
+            let (y, _) = vector(ctx, value)?;
+            let dd = quote!(#dist::Dirichlet(#a));
+            draw = quote!(__trace.observation(#obs_name, #root::draw(&#dd, __rng)?););
+            let rev = sink.map(
+                |b| quote!(let _ = #dd.lpdf_vjp(#y, __lp_bar, #dist::NoAdjoint, &mut #b[..]);),
+            );
+            (quote!(#dd.lpdf(#y)), quote!(#rev))
+        }
+        "MultiNormal" => {
+            let (m, msink) = vector(ctx, &d.args[0])?;
+            let (l, lsink) = vector(ctx, &d.args[1])?;
+            if !data_value(ctx) {
+                return None;
+            }
+            let (y, _) = vector(ctx, value)?;
+            let scratch = ctx.temp("scratch");
+            buffers.push((scratch.clone(), quote!((#y).len())));
+            let dd = quote!(#dist::MultiNormal(#m, #l));
+            draw = quote!(__trace.observation(#obs_name, #root::draw(&#dd, __rng)?););
+            let check = quote! {
+                #root::check_len("observe: MultiNormal(mu, L): mu as long as the value", (#y).len(), (#m).len())?;
+                #root::check_len("observe: MultiNormal(mu, L): L of n × n values", (#y).len() * (#y).len(), (#l).len())?;
+            };
+            let rev = if msink.is_none() && lsink.is_none() {
+                quote!()
+            } else {
+                let mut sinks = Vec::new();
+                let mut extra = Vec::new();
+                for (k, s) in [&msink, &lsink].into_iter().enumerate() {
+                    match s {
+                        Some(b) => sinks.push(quote!(&mut #b[..])),
+                        None => {
+                            let dm = ctx.temp("nobar");
+                            let len = if k == 0 {
+                                quote!((#y).len())
+                            } else {
+                                quote!((#l).len())
+                            };
+                            extra.push((dm.clone(), len));
+                            sinks.push(quote!(&mut #dm[..]));
+                        }
+                    }
+                }
+                let ybar = ctx.temp("nobar");
+                extra.push((ybar.clone(), quote!((#y).len())));
+                buffers.extend(extra);
+                let (ms, ls) = (&sinks[0], &sinks[1]);
+                quote!(#dd.lpdf_vjp(#y, #term_id, __lp_bar, &mut #ybar[..], #ms, #ls, &mut #scratch[..]);)
+            };
+            (quote!({ #check #dd.lpdf_in(#y, &mut #scratch[..]) }), rev)
+        }
+        _ => {
+            // LkjCholesky(k, eta) observed at a data correlation factor.
+            if !data_value(ctx) {
+                return None;
+            }
+            let (y, _) = vector(ctx, value)?;
+            let k = &d.args[0];
+            let lin = super::expr::linearize(ctx, &d.args[1]);
+            let (f, v, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+            let lbar = ctx.temp("nobar");
+            buffers.push((lbar.clone(), quote!((#y).len())));
+            let dd = quote!(#dist::LkjCholesky((#k) as usize, #v));
+            draw = quote!(#(#f)* __trace.observation(#obs_name, #root::draw(&#dd, __rng)?););
+            (
+                quote!({ #(#f)* #dd.lpdf(#y) }),
+                quote!({ #(#f)* let #lb: S = #dd.lpdf_vjp(#y, #term_id, __lp_bar, &mut #lbar[..]); #(#r)* }),
+            )
+        }
+    };
+    Some(ObservePieces {
+        buffers,
+        fill: quote!(#(#fill)*),
+        term,
+        reverse,
+        draw,
+    })
+}

@@ -1043,6 +1043,43 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let _ = root;
     }
 
+    /// `observe` of a distribution with vector arguments or values: forward, the data
+    /// lifted into buffers and the term; reverse, the rule's adjoints (see
+    /// `vector_sites::observe_pieces`).
+    fn family_observe(
+        &mut self,
+        name: &str,
+        d: &DistCall,
+        value: &syn::Expr,
+        span: Span,
+        out: &mut Sweep,
+    ) {
+        let scalar = rt::scalar();
+        let term_id = self.ctx.temp("term");
+        let Some(p) = super::vector_sites::observe_pieces(self.ctx, name, d, value, &term_id)
+        else {
+            return;
+        };
+        let zero = quote!(<S as #scalar>::zero());
+        let takes: Vec<TokenStream> = p
+            .buffers
+            .iter()
+            .map(|(b, len)| {
+                let t = self.take(b, len.clone(), zero.clone());
+                quote!(let mut #b: Vec<S> = #t;)
+            })
+            .collect();
+        let (fill, term, reverse) = (&p.fill, &p.term, &p.reverse);
+        let add = self.add_term(name, quote!(#term_id));
+        out.fwd.push(quote_spanned!(span=>
+            #(#takes)*
+            #fill
+            let #term_id: S = #term;
+            #add
+        ));
+        out.rev.push(quote_spanned!(span=> #reverse));
+    }
+
     /// A site of a vector-valued distribution (see `vector_sites`): forward, the lifted
     /// arguments, the transform and the prior's value; reverse, the prior's reverse rule
     /// (into the site's adjoint and those of its parameter arguments), then the
@@ -1239,6 +1276,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let zero = quote!(<S as #scalar>::zero());
         let dist = rt::dist();
         let root = rt::root();
+        if super::vector_sites::observe_family(d).is_some() {
+            self.family_observe(name, d, value, span, out);
+            return;
+        }
         if is_flat(d) || is_vector_dist(d) {
             self.ctx.diag.error(d.span, "observe a scalar distribution (Normal, Poisson, ...), optionally vectorised over a slice");
             return;
