@@ -336,3 +336,29 @@ fn break_in_an_accumulating_loop() {
         check(&m, 80 + k as u64);
     }
 }
+
+/// A recursion over `zip` of data iterators with a parameter-dependent `break` (the
+/// reverse walks back only the iterations that ran over the reversed iterator).
+#[model]
+fn zip_break(x: &[f64], y: &[f64], cap: f64) {
+    let a = sample("a", Normal(0.5, 0.3));
+    let sigma = sample("sigma", HalfNormal(1.0));
+    let mut level = 0.0;
+    for (i, (&xi, &yi)) in x.iter().zip(y.iter()).enumerate() {
+        level = a * level + xi;
+        if level > cap + 0.1 * i as f64 {
+            break;
+        }
+        observe("y", Normal(level, sigma), yi);
+    }
+}
+
+#[test]
+fn break_over_zipped_iterators() {
+    let x = [0.5, 1.0, 0.3, 0.8, 1.2, 0.1];
+    let y = [0.4, 1.3, 0.9, 1.0, 1.9, 0.8];
+    for (k, cap) in [100.0, 1.5, 0.6].into_iter().enumerate() {
+        let m = ZipBreak::new(&x, &y, cap).unwrap();
+        check(&m, 90 + k as u64);
+    }
+}
