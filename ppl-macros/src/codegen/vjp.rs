@@ -1578,6 +1578,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
     }
 
     /// A recorded loop: `head` runs the forward iterations, `rev_head` the reverse ones.
+    #[allow(clippy::too_many_arguments)]
     fn recorded(
         &mut self,
         body: &Block,
