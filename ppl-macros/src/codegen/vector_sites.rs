@@ -90,6 +90,21 @@ pub fn check_site(p: &Program, a: &Activity, site: &Site, diag: &mut Diagnostics
         );
         return;
     }
+    let alias = match d.name.to_string().as_str() {
+        "MultiNormalCholesky" | "MultivariateNormal" | "MvNormal" => Some("MultiNormal(mu, L)"),
+        "LkjCorrCholesky" | "LKJCholesky" => Some("LkjCholesky(k, eta)"),
+        _ => None,
+    };
+    if let Some(alt) = alias {
+        diag.error(
+            d.span,
+            format!(
+                "unknown distribution `{}`: write `{alt}` (`L` the lower Cholesky factor, row-major)",
+                d.name
+            ),
+        );
+        return;
+    }
     let Some(fam) = family(d) else {
         return;
     };
