@@ -147,3 +147,35 @@ fn the_counter_sees_allocations() {
     });
     assert!(n >= 10, "counted {n}");
 }
+
+/// Vector-distribution sites and observations (data arguments lifted into workspace
+/// buffers) and a loop with `break`/`continue`.
+#[model]
+fn vector_sites(alpha: &[f64], l: &[Vec<f64>], z: &[Vec<f64>], ys: &[i64]) {
+    let theta = sample("theta", Dirichlet(alpha));
+    let corr = sample("corr", LkjCholesky(2, 2.0));
+    let mu = sample("mu", MultiNormal(vec![0.0; 2], l));
+    observe("ys", Categorical(theta), ys);
+    for i in 0..z.len() {
+        if z[i][0] > 5.0 {
+            continue;
+        }
+        observe("z", MultiNormal(mu, corr), z[i]);
+    }
+    let mut s = mu[0];
+    for i in 0..ys.len() {
+        if s > 3.0 {
+            break;
+        }
+        s = 0.5 * s + theta[ys[i] as usize];
+    }
+    factor(-s * s);
+}
+
+#[test]
+fn no_allocation_after_warmup_with_vector_sites_and_exits() {
+    let l = vec![vec![1.0, 0.0], vec![0.5, 0.8]];
+    let z = vec![vec![0.3, 0.2], vec![9.0, 0.0], vec![-0.4, 1.0]];
+    let m = VectorSites::new(&[1.0, 2.0, 3.0], &l, &z, &[0, 2, 1, 1]).unwrap();
+    check("vector sites", &m);
+}

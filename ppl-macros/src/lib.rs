@@ -35,6 +35,37 @@
 //!   restores the checkpoint, replays the body as a forward sweep (intermediates in
 //!   locals, nested regions recorded) and runs the body's reverse sweep. A `for` over a
 //!   range of data needs no trip count: the reverse loop recomputes it.
+//! * **`break` / `continue`.** In a loop that computes parameter-dependent values, each
+//!   `break`/`continue` (not those of nested loops) becomes an assignment of a per-iteration
+//!   flag `exit` (and, for `break`, of a loop flag `brk`), and the statements after one that
+//!   may set `exit` run under `if !exit { .. }`. The skipped rest of an iteration is then an
+//!   ordinary branch: fused (condition recomputed in the same scope) or recorded (the arm
+//!   taken pushed), so the reverse sweep replays exactly the forward path, whether the exit
+//!   condition reads data or parameter values (the derivative is that of the path taken).
+//!   `brk` ends the loop after its iteration; a recorded or accumulating `for` then keeps
+//!   its trip count (pushed, as a `while` does) and its reverse walks back only the
+//!   iterations that ran (`rev().skip(len - trips)`, resp. `take(trips)`). Labelled
+//!   `break`/`continue` are a compile error.
+//!
+//! ## Vector-valued sites and observations
+//!
+//! `sample("theta", Dirichlet(alpha))` (a simplex: `K - 1` unconstrained coordinates,
+//! stick-breaking), `sample("z", MultiNormal(mu, L))` (a real `n`-vector, identity; `L` is
+//! the lower Cholesky factor of the covariance, `n × n` row-major, as in `ppl-core`) and
+//! `sample("L", LkjCholesky(k, eta))` (the Cholesky factor of a `k × k` correlation matrix:
+//! `k(k-1)/2` coordinates, canonical partial correlations). Their values are vectors; a
+//! matrix is stored row-major and read as `L[i * k + j]` (output names `L[0]` … `L[k²-1]`),
+//! and can be passed by name where a Cholesky factor is expected (`MultiNormal(mu, L)`).
+//! The prior's log density and the log-Jacobian are added at the site. Vector arguments
+//! are data (a slice, rows of a data matrix taken row by row, `vec![..]` of data), lifted
+//! into workspace buffers of the scalar type (no allocation after warm-up), or the vector
+//! of an earlier sample site by name (its adjoint receives the prior's partials; the site
+//! shapes stay computable from data). `eta` may be a parameter. `observe` takes the same
+//! families with data values (and `Categorical`/`CategoricalLogit` with parameter
+//! vectors: a site or any local parameter-dependent vector by name); `simulate` draws
+//! sites from their priors and observations from their distributions. Discrete
+//! distributions at sample sites are a compile error (marginalise them), as is `.iid(n)`
+//! of a vector family. See `codegen/vector_sites.rs`.
 //!
 //! The stacks live in the caller's `Workspace`, so after the first call nothing
 //! allocates. Each primitive's reverse rule comes from `ppl-core` by the naming convention

@@ -88,9 +88,7 @@ pub fn analyse(p: &Program, diag: &mut Diagnostics) -> Activity {
     check_block(p, &p.body, &a, diag);
     check_index_reads(p, &p.body, &a, diag);
     for site in &p.sites {
-        if crate::ir::lower::is_vector_dist(&site.dist) && site.dist.name != "Flat" {
-            diag.error(site.dist.span, "vector-valued distributions (Dirichlet, MultiNormal, LkjCholesky) at sample sites are not supported by the compiler yet: vector sites take `Flat(Simplex(k))`, `Flat(Ordered(k))`, `Flat(PositiveOrdered(k))`, `Flat(CorrCholesky(k))` or `Flat(CovCholesky(k))` for now");
-        }
+        crate::codegen::vector_sites::check_site(p, &a, site, diag);
     }
     a
 }

@@ -148,7 +148,7 @@ pub fn static_parts(p: &Program) -> (Vec<(String, String, String, String)>, Vec<
         .iter()
         .map(|s| {
             let (support, transform) = if is_vector_dist(&s.dist) && s.dist.name != "Flat" {
-                ("?".to_string(), "?")
+                super::vector_sites::describe(&s.dist)
             } else {
                 support_of(&s.dist.name.to_string(), &s.dist.args)
             };

@@ -5,4 +5,5 @@ pub mod expr;
 pub mod model;
 pub mod primal;
 pub mod sites;
+pub mod vector_sites;
 pub mod vjp;

@@ -148,7 +148,9 @@ pub fn generate(
                     let site = &p.sites[*site];
                     let sname = &site.name;
                     let tr = rt::transforms();
-                    let lens = if crate::ir::lower::is_vector_dist(&site.dist) {
+                    let lens = if super::vector_sites::family(&site.dist).is_some() {
+                        super::vector_sites::shape(g.ctx, &site.dist)
+                    } else if crate::ir::lower::is_vector_dist(&site.dist) {
                         let (sup, _) = super::sites::flat_support(g.ctx, &site.dist);
                         quote!({ let __s: #tr::Support<f64> = #sup; (__s.unconstrained_len(), __s.constrained_len()) })
                     } else {
@@ -157,7 +159,9 @@ pub fn generate(
                             None => quote!((1usize, 1usize)),
                         }
                     };
-                    shape_stmts.push(quote!(__shapes.push((#sname, #lens));));
+                    // Each site's constrained length, for the shapes of later vector sites.
+                    let len_id = super::vector_sites::shape_len_ident(&ident(g.ctx, site.var));
+                    shape_stmts.push(quote!(let __lens: (usize, usize) = #lens; __shapes.push((#sname, __lens)); let #len_id: usize = __lens.1;));
                 }
                 Stmt::Let { vars, init, .. }
                     if !vars.iter().any(|v| g.ctx.activity.is_active(*v))

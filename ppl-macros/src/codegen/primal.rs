@@ -396,6 +396,9 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         let dist = rt::dist();
         let scalar = rt::scalar();
         let root = rt::root();
+        if super::vector_sites::family(&site.dist).is_some() {
+            return self.family_site(&site, &id, span);
+        }
         if is_vector_dist(&site.dist) {
             return self.vector_site(&site, &id, span);
         }
@@ -559,6 +562,167 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         )
     }
 
+    /// A site of a vector-valued distribution (`Dirichlet`, `MultiNormal`, `LkjCholesky`):
+    /// its arguments lifted, its support's vector transform (identity for `MultiNormal`),
+    /// the prior's log density and the log-Jacobian (see `vector_sites`).
+    fn family_site(
+        &mut self,
+        site: &crate::ir::Site,
+        id: &syn::Ident,
+        span: proc_macro2::Span,
+    ) -> TokenStream {
+        use super::vector_sites::{classify, data_len, family, lift_fill, Family, VecArg};
+        let Some(fam) = family(&site.dist) else {
+            return quote!();
+        };
+        let tr = rt::transforms();
+        let scalar = rt::scalar();
+        let dist = rt::dist();
+        let root = rt::root();
+        let err = rt::error();
+        let zero = quote!(<S as #scalar>::zero());
+        let name = &site.name;
+        let args = &site.dist.args;
+        let mut lifts = Vec::new();
+        let mut slices = Vec::new();
+        for &k in fam.vector_args() {
+            match classify(self.ctx, &args[k]) {
+                VecArg::Site(v) => slices.push(quote!(&#v[..])),
+                VecArg::Data(e) => {
+                    let buf = self.ctx.temp("va");
+                    let len = data_len(self.ctx, &e);
+                    let take = self.take(&buf, len, zero.clone());
+                    let fill = lift_fill(self.ctx, &e, &buf);
+                    lifts.push(quote!(let mut #buf: Vec<S> = #take; #fill));
+                    slices.push(quote!(&#buf[..]));
+                }
+            }
+        }
+        let real = fam == Family::MultiNormal;
+        let (d, sup) = match fam {
+            Family::Dirichlet => {
+                let a = &slices[0];
+                (
+                    quote!(#dist::Dirichlet(#a)),
+                    quote!(#tr::Support::Simplex((#a).len())),
+                )
+            }
+            Family::MultiNormal => {
+                let (m, l) = (&slices[0], &slices[1]);
+                (
+                    quote!(#dist::MultiNormal(#m, #l)),
+                    quote!(#tr::Support::Real),
+                )
+            }
+            Family::LkjCholesky => {
+                let k = &args[0];
+                let eta = primal(self.ctx, &args[1]);
+                (
+                    quote!(#dist::LkjCholesky((#k) as usize, #eta)),
+                    quote!(#tr::Support::CorrCholesky((#k) as usize)),
+                )
+            }
+        };
+        let lens = if real {
+            let (m, l) = (&slices[0], &slices[1]);
+            quote! {
+                let __ul: usize = (#m).len();
+                let __cl: usize = __ul;
+                #root::check_len(concat!("sample(\"", #name, "\"): MultiNormal(mu, L): L has n × n values"), __ul * __ul, (#l).len())?;
+            }
+        } else {
+            quote! {
+                let __ul: usize = __sup.unconstrained_len();
+                let __cl: usize = __sup.constrained_len();
+            }
+        };
+        let take = self.take(id, quote!(__cl), zero.clone());
+        let mut scratch_decl = quote!();
+        let prior = if real {
+            let scratch = self.ctx.temp("scratch");
+            let take_s = self.take(&scratch, quote!(__cl), zero.clone());
+            scratch_decl = quote!(let mut #scratch: Vec<S> = #take_s;);
+            quote!(#d.lpdf_in(&#id[..], &mut #scratch[..]))
+        } else {
+            quote!(#d.lpdf(&#id[..]))
+        };
+        let fill = match self.flavor {
+            Flavor::Density => {
+                let constrain = if real {
+                    quote!(#id.copy_from_slice(&x[__off..__off + __ul]);)
+                } else {
+                    quote!(__lp += #tr::constrain_vector(__sup, &x[__off..__off + __ul], &mut #id[..])?;)
+                };
+                quote! {
+                    #constrain
+                    let __term: S = #prior;
+                    #root::check_term(#name, <S as #scalar>::value(__term))?;
+                    __lp += __term;
+                }
+            }
+            Flavor::Unconstrain => {
+                let unc = if real {
+                    quote! {
+                        #root::check_len(#name, __ul, __v.len())?;
+                        for (__xk, &__vk) in __x[__off..__off + __ul].iter_mut().zip(__v.iter()) {
+                            *__xk = #tr::unconstrain_scalar(#tr::Support::Real, __vk)?;
+                        }
+                    }
+                } else {
+                    quote!(#tr::unconstrain_vector(__sup, __v, &mut __x[__off..__off + __ul])?;)
+                };
+                quote! {
+                    let (_, __v) = __values.iter().find(|(__n, _)| *__n == #name).ok_or_else(|| #err::MissingParameter(#name.to_string()))?;
+                    #unc
+                    #id.copy_from_slice(__v);
+                }
+            }
+            Flavor::Simulate => {
+                let (from_x, to_x) = if real {
+                    (
+                        quote!(#id.copy_from_slice(&__gx[__off..__off + __ul]);),
+                        quote!(__x[__off..__off + __ul].copy_from_slice(&#id[..]);),
+                    )
+                } else {
+                    (
+                        quote!(#tr::constrain_vector(__sup, &__gx[__off..__off + __ul], &mut #id[..])?;),
+                        quote!(#tr::unconstrain_vector(__sup, &#id[..], &mut __x[__off..__off + __ul])?;),
+                    )
+                };
+                quote! {
+                    match __given_x {
+                        Some(__gx) => {
+                            #from_x
+                            __x[__off..__off + __ul].copy_from_slice(&__gx[__off..__off + __ul]);
+                        }
+                        None => {
+                            let __draw: Vec<f64> = #root::draw(&#d, __rng)?;
+                            #root::check_len(#name, __cl, __draw.len())?;
+                            #id.copy_from_slice(&__draw);
+                            #to_x
+                        }
+                    }
+                }
+            }
+        };
+        let record = match self.flavor {
+            Flavor::Density => {
+                quote!(if let Some(__r) = __rec.as_deref_mut() { for &__v in #id.iter() { __r.site(<S as #scalar>::value(__v)); } })
+            }
+            _ => quote!(for &__v in #id.iter() { __trace.site(__v); }),
+        };
+        quote_spanned!(span=>
+            #(#lifts)*
+            let __sup: #tr::Support<S> = #sup;
+            #lens
+            let mut #id: Vec<S> = #take;
+            #scratch_decl
+            #fill
+            __off += __ul;
+            #record
+        )
+    }
+
     fn observe(
         &mut self,
         name: &str,
@@ -569,6 +733,9 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         let dist = rt::dist();
         let scalar = rt::scalar();
         let root = rt::root();
+        if super::vector_sites::observe_family(d).is_some() {
+            return self.family_observe(name, d, value, span);
+        }
         if is_flat(d) || is_vector_dist(d) {
             self.ctx.diag.error(d.span, "observe a scalar distribution (Normal, Poisson, ...), optionally vectorised over a slice");
             return quote!();
@@ -603,6 +770,48 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         };
         quote_spanned!(span=> {
             #len_check
+            let __term: S = #term;
+            #root::check_term(#name, <S as #scalar>::value(__term))?;
+            __lp += __term;
+        }
+        )
+    }
+
+    /// `observe` of a distribution with vector arguments or values (see
+    /// `vector_sites::observe_pieces`); the simulation flavour draws the observation.
+    fn family_observe(
+        &mut self,
+        name: &str,
+        d: &crate::ir::DistCall,
+        value: &syn::Expr,
+        span: proc_macro2::Span,
+    ) -> TokenStream {
+        let scalar = rt::scalar();
+        let root = rt::root();
+        let term_id = self.ctx.temp("term");
+        let Some(p) = super::vector_sites::observe_pieces(self.ctx, name, d, value, &term_id)
+        else {
+            return quote!();
+        };
+        let zero = quote!(<S as #scalar>::zero());
+        let takes: Vec<TokenStream> = p
+            .buffers
+            .iter()
+            .map(|(b, len)| {
+                let t = self.take(b, len.clone(), zero.clone());
+                quote!(let mut #b: Vec<S> = #t;)
+            })
+            .collect();
+        let (fill, term) = (&p.fill, &p.term);
+        if self.flavor == Flavor::Simulate {
+            let draw = &p.draw;
+            return quote_spanned!(span=> #(#takes)* #fill { #draw });
+        }
+        // The buffers live in the enclosing scope, which returns them to the workspace.
+        quote_spanned!(span=>
+            #(#takes)*
+            #fill
+            {
             let __term: S = #term;
             #root::check_term(#name, <S as #scalar>::value(__term))?;
             __lp += __term;

@@ -163,6 +163,91 @@ fn loop_exit(b: &Block) -> Option<(Span, bool)> {
     })
 }
 
+/// `true` when a `break` (not of a nested loop) is in the block.
+fn has_break(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Break(_) => true,
+        Stmt::If {
+            then, otherwise, ..
+        } => has_break(then) || otherwise.as_ref().is_some_and(has_break),
+        Stmt::Match { arms, .. } => arms.iter().any(|(_, b)| has_break(b)),
+        Stmt::Block(b) => has_break(b),
+        _ => false,
+    })
+}
+
+/// A loop body with its `break`/`continue` (not those of nested loops) replaced by flags:
+/// each sets `exit` (and `break` also `brk`), and the statements after one that may set
+/// `exit` run under `if !exit { .. }`. The skipped rest of an iteration is then an
+/// ordinary branch, which the reverse sweep replays exactly as taken (recomputed, or
+/// recorded when the flag depends on overwritten state); `brk` ends the loop after the
+/// iteration (the loop records its trip count).
+fn desugar_exits(b: &Block, exit: &syn::Ident, brk: &syn::Ident) -> Block {
+    let mut out = Block::default();
+    for (k, s) in b.stmts.iter().enumerate() {
+        let rewritten = match s {
+            Stmt::Break(sp) => {
+                out.stmts
+                    .push(Stmt::Expr(syn::parse_quote_spanned!(*sp=> #exit = true)));
+                out.stmts
+                    .push(Stmt::Expr(syn::parse_quote_spanned!(*sp=> #brk = true)));
+                return out;
+            }
+            Stmt::Continue(sp) => {
+                out.stmts
+                    .push(Stmt::Expr(syn::parse_quote_spanned!(*sp=> #exit = true)));
+                return out;
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                span,
+            } if loop_exit(then).is_some() || otherwise.as_ref().and_then(loop_exit).is_some() => {
+                Stmt::If {
+                    cond: cond.clone(),
+                    then: desugar_exits(then, exit, brk),
+                    otherwise: otherwise.as_ref().map(|o| desugar_exits(o, exit, brk)),
+                    span: *span,
+                }
+            }
+            Stmt::Match {
+                scrutinee,
+                arms,
+                span,
+            } if arms.iter().any(|(_, b)| loop_exit(b).is_some()) => Stmt::Match {
+                scrutinee: scrutinee.clone(),
+                arms: arms
+                    .iter()
+                    .map(|(p, b)| (p.clone(), desugar_exits(b, exit, brk)))
+                    .collect(),
+                span: *span,
+            },
+            Stmt::Block(inner) if loop_exit(inner).is_some() => {
+                Stmt::Block(desugar_exits(inner, exit, brk))
+            }
+            other => {
+                out.stmts.push(other.clone());
+                continue;
+            }
+        };
+        out.stmts.push(rewritten);
+        let rest = Block {
+            stmts: b.stmts[k + 1..].to_vec(),
+        };
+        if !rest.stmts.is_empty() {
+            out.stmts.push(Stmt::If {
+                cond: syn::parse_quote!(!#exit),
+                then: desugar_exits(&rest, exit, brk),
+                otherwise: None,
+                span: Span::call_site(),
+            });
+        }
+        return out;
+    }
+    out
+}
+
 /// Statements that touch the log density or active values.
 fn is_active_block(ctx: &Ctx, b: &Block) -> bool {
     b.stmts.iter().any(|s| match s {
@@ -392,43 +477,68 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     out.fwd.push(self.primal_stmt(s));
                     return;
                 }
-                if let Some((exit, is_break)) = loop_exit(body) {
-                    let advice = if is_break {
-                        "compute the trip count in a loop over data first, or use `while` with the exit test in its condition"
-                    } else {
-                        "put the rest of the body under an `if`"
-                    };
-                    self.ctx.diag.error(exit, format!("`{}` in a loop that computes parameter-dependent values is not supported by the compiler yet: {advice}", if is_break { "break" } else { "continue" }));
-                    return;
-                }
+                // `break`/`continue` become flags (see `lower_exits`).
+                let lowered;
+                let (body, brk) = match self.lower_exits(body, out) {
+                    Some((b, brk)) => {
+                        lowered = b;
+                        (&lowered, brk)
+                    }
+                    None => (body, None),
+                };
+                let stop = brk.as_ref().map(|b| quote!(if #b { break; }));
                 if self.fusable(body, later) {
                     let sync = self.sync_vectors();
                     let inner = self.fused_scope(body, later);
                     out.fwd
-                        .push(quote_spanned!(*span=> #sync for #pat in #iter #inner));
+                        .push(quote_spanned!(*span=> #sync for #pat in #iter { #inner #stop }));
                 } else if self.accumulates_only(body) {
                     // The loop only adds into outer scalars: their adjoints are the same in
                     // every iteration, so no checkpoint is needed. Forward: the plain loop.
                     // Reverse: each iteration's sweep again (terms not re-added).
                     let it = self.ctx.temp("it");
                     let primal = self.journaled_primal(body, &[]);
+                    // After a `break`, the reverse replays only the iterations that ran.
+                    let (count, ran) = match &stop {
+                        Some(stop) => {
+                            let n = self.ctx.temp("trips");
+                            out.fwd.push(quote!(let mut #n: usize = 0;));
+                            (quote!(#n += 1; #primal #stop), quote!(.take(#n)))
+                        }
+                        None => (primal, quote!()),
+                    };
                     out.fwd.push(
-                        quote_spanned!(*span=> let #it = #iter; for #pat in #it.clone() #primal),
+                        quote_spanned!(*span=> let #it = #iter; for #pat in #it.clone() { #count }),
                     );
                     let was = self.in_replay;
                     self.in_replay = true;
                     let replay = self.fused_scope(body, &BTreeSet::new());
                     self.in_replay = was;
                     out.rev
-                        .push(quote_spanned!(*span=> for #pat in #it.clone() #replay));
+                        .push(quote_spanned!(*span=> for #pat in #it.clone()#ran #replay));
                 } else {
                     let it = self.ctx.temp("it");
                     out.fwd.push(quote_spanned!(*span=> let #it = #iter;));
+                    if stop.is_some() {
+                        // The trip count taken is recorded; the reverse walks those back.
+                        let trips = self.ctx.temp("trips");
+                        self.recorded(
+                            body,
+                            *span,
+                            quote!(let mut #trips: usize = 0; for #pat in #it.clone()),
+                            quote!(let #trips = __stacks.pop_count(); let __skip = #it.clone().count() - #trips; for #pat in #it.clone().rev().skip(__skip)),
+                            Some(trips),
+                            stop,
+                            out,
+                        );
+                        return;
+                    }
                     self.recorded(
                         body,
                         *span,
                         quote!(for #pat in #it.clone()),
                         quote!(for #pat in #it.clone().rev()),
+                        None,
                         None,
                         out,
                     );
@@ -439,15 +549,14 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     out.fwd.push(self.primal_stmt(s));
                     return;
                 }
-                if let Some((exit, is_break)) = loop_exit(body) {
-                    let advice = if is_break {
-                        "put the exit test in the `while` condition"
-                    } else {
-                        "put the rest of the body under an `if`"
-                    };
-                    self.ctx.diag.error(exit, format!("`{}` in a loop that computes parameter-dependent values is not supported by the compiler yet: {advice}", if is_break { "break" } else { "continue" }));
-                    return;
-                }
+                let lowered;
+                let (body, brk) = match self.lower_exits(body, out) {
+                    Some((b, brk)) => {
+                        lowered = b;
+                        (&lowered, brk)
+                    }
+                    None => (body, None),
+                };
                 let c = values_only(self.ctx, cond);
                 let trips = self.ctx.temp("trips");
                 self.recorded(
@@ -456,6 +565,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     quote!(let mut #trips: usize = 0; while #c),
                     quote!(let #trips = __stacks.pop_count(); for _ in 0..#trips),
                     Some(trips),
+                    brk.as_ref().map(|b| quote!(if #b { break; })),
                     out,
                 );
             }
@@ -738,6 +848,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let id = ident(self.ctx, var);
         let bar = bar_of(&id);
         let name = &site.name;
+        if super::vector_sites::family(&site.dist).is_some() {
+            self.family_sample(&site, &id, span, out);
+            return;
+        }
         if is_vector_dist(&site.dist) {
             let (sup_expr, _) = flat_support(self.ctx, &site.dist);
             let sup = self.ctx.temp("sup");
@@ -929,6 +1043,226 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let _ = root;
     }
 
+    /// `observe` of a distribution with vector arguments or values: forward, the data
+    /// lifted into buffers and the term; reverse, the rule's adjoints (see
+    /// `vector_sites::observe_pieces`).
+    fn family_observe(
+        &mut self,
+        name: &str,
+        d: &DistCall,
+        value: &syn::Expr,
+        span: Span,
+        out: &mut Sweep,
+    ) {
+        let scalar = rt::scalar();
+        let term_id = self.ctx.temp("term");
+        let Some(p) = super::vector_sites::observe_pieces(self.ctx, name, d, value, &term_id)
+        else {
+            return;
+        };
+        let zero = quote!(<S as #scalar>::zero());
+        let takes: Vec<TokenStream> = p
+            .buffers
+            .iter()
+            .map(|(b, len)| {
+                let t = self.take(b, len.clone(), zero.clone());
+                quote!(let mut #b: Vec<S> = #t;)
+            })
+            .collect();
+        let (fill, term, reverse) = (&p.fill, &p.term, &p.reverse);
+        let add = self.add_term(name, quote!(#term_id));
+        out.fwd.push(quote_spanned!(span=>
+            #(#takes)*
+            #fill
+            let #term_id: S = #term;
+            #add
+        ));
+        out.rev.push(quote_spanned!(span=> #reverse));
+    }
+
+    /// A site of a vector-valued distribution (see `vector_sites`): forward, the lifted
+    /// arguments, the transform and the prior's value; reverse, the prior's reverse rule
+    /// (into the site's adjoint and those of its parameter arguments), then the
+    /// transform's.
+    fn family_sample(
+        &mut self,
+        site: &crate::ir::Site,
+        id: &syn::Ident,
+        span: Span,
+        out: &mut Sweep,
+    ) {
+        use super::vector_sites::{classify, data_len, family, lift_fill, Family, VecArg};
+        let Some(fam) = family(&site.dist) else {
+            return;
+        };
+        let scalar = rt::scalar();
+        let zero = quote!(<S as #scalar>::zero());
+        let tr = rt::transforms();
+        let dist = rt::dist();
+        let root = rt::root();
+        let name = &site.name;
+        let bar = bar_of(id);
+        let args = &site.dist.args;
+        let mut fwd = Vec::new();
+        let mut slices = Vec::new();
+        // Adjoint sinks of the vector arguments: a site's adjoint, or (data) nothing.
+        let mut sinks: Vec<Option<syn::Ident>> = Vec::new();
+        let mut lens = Vec::new();
+        for &k in fam.vector_args() {
+            match classify(self.ctx, &args[k]) {
+                VecArg::Site(v) => {
+                    slices.push(quote!(&#v[..]));
+                    sinks.push(Some(bar_of(&v)));
+                    lens.push(quote!(#v.len()));
+                }
+                VecArg::Data(e) => {
+                    let buf = self.ctx.temp("va");
+                    let len = data_len(self.ctx, &e);
+                    let take = self.take(&buf, len, zero.clone());
+                    let fill = lift_fill(self.ctx, &e, &buf);
+                    fwd.push(quote!(let mut #buf: Vec<S> = #take; #fill));
+                    lens.push(quote!(#buf.len()));
+                    slices.push(quote!(&#buf[..]));
+                    sinks.push(None);
+                }
+            }
+        }
+        let real = fam == Family::MultiNormal;
+        let mut after = Vec::new();
+        let sup = self.ctx.temp("sup");
+        let ul = self.ctx.temp("ul");
+        let cl = self.ctx.temp("cl");
+        let xi = self.ctx.temp("xi");
+        let term = self.ctx.temp("term");
+        let mut eta_lin = None;
+        let (d, sup_expr) = match fam {
+            Family::Dirichlet => {
+                let a = &slices[0];
+                (
+                    quote!(#dist::Dirichlet(#a)),
+                    quote!(#tr::Support::Simplex((#a).len())),
+                )
+            }
+            Family::MultiNormal => {
+                let (m, l) = (&slices[0], &slices[1]);
+                (
+                    quote!(#dist::MultiNormal(#m, #l)),
+                    quote!(#tr::Support::Real),
+                )
+            }
+            Family::LkjCholesky => {
+                let k = &args[0];
+                let lin = linearize(self.ctx, &args[1]);
+                let (f, v) = (&lin.forward, &lin.value);
+                fwd.push(quote!(#(#f)*));
+                let d = quote!(#dist::LkjCholesky((#k) as usize, #v));
+                eta_lin = Some(lin);
+                (d, quote!(#tr::Support::CorrCholesky((#k) as usize)))
+            }
+        };
+        let take = self.take(id, quote!(#cl), zero.clone());
+        let take_bar = self.take(&bar, quote!(#cl), zero.clone());
+        let (lens_code, constrain, unconstrain_bar) = if real {
+            let l = &slices[1];
+            let n = &lens[0];
+            (
+                quote! {
+                    let #ul: usize = #n;
+                    let #cl: usize = #ul;
+                    #root::check_len(concat!("sample(\"", #name, "\"): MultiNormal(mu, L): L has n × n values"), #ul * #ul, (#l).len())?;
+                },
+                quote!(#id.copy_from_slice(&x[#xi..#xi + #ul]); let __lj: S = #zero;),
+                quote! {
+                    for (__g, &__b) in grad[#xi..#xi + #ul].iter_mut().zip(#bar.iter()) { *__g += __b; }
+                },
+            )
+        } else {
+            (
+                quote! {
+                    let #ul: usize = #sup.unconstrained_len();
+                    let #cl: usize = #sup.constrained_len();
+                },
+                quote!(let __lj: S = #tr::constrain_vector(#sup, &x[#xi..#xi + #ul], &mut #id[..])?;),
+                quote!(#tr::constrain_vector_vjp(#sup, &x[#xi..#xi + #ul], &#id[..], &#bar[..], __lp_bar, &mut grad[#xi..#xi + #ul])?;),
+            )
+        };
+        let (prior, prior_vjp) = match fam {
+            Family::Dirichlet => {
+                let sink = match &sinks[0] {
+                    Some(b) => quote!(&mut #b[..]),
+                    None => quote!(#dist::NoAdjoint),
+                };
+                (
+                    quote!(#d.lpdf(&#id[..])),
+                    quote!(let _ = #d.lpdf_vjp(&#id[..], __lp_bar, &mut #bar[..], #sink);),
+                )
+            }
+            Family::MultiNormal => {
+                let scratch = self.ctx.temp("scratch");
+                let take_s = self.take(&scratch, quote!(#cl), zero.clone());
+                after.push(quote!(let mut #scratch: Vec<S> = #take_s;));
+                let mut dummies = Vec::new();
+                let sink_of = |k: usize,
+                               s: &Option<syn::Ident>,
+                               dummies: &mut Vec<(syn::Ident, TokenStream)>,
+                               this: &mut Self| match s {
+                    Some(b) => quote!(&mut #b[..]),
+                    None => {
+                        let dm = this.ctx.temp("nobar");
+                        let len = if k == 0 {
+                            quote!(#cl)
+                        } else {
+                            quote!(#cl * #cl)
+                        };
+                        let take = this.take(&dm, len, zero.clone());
+                        dummies.push((dm.clone(), take));
+                        quote!(&mut #dm[..])
+                    }
+                };
+                let mu_sink = sink_of(0, &sinks[0], &mut dummies, self);
+                let l_sink = sink_of(1, &sinks[1], &mut dummies, self);
+                let decl = dummies
+                    .iter()
+                    .map(|(dm, take)| quote!(let mut #dm: Vec<S> = #take;));
+                (
+                    quote!(#d.lpdf_in(&#id[..], &mut #scratch[..])),
+                    quote! {
+                        #(#decl)*
+                        #d.lpdf_vjp(&#id[..], #term, __lp_bar, &mut #bar[..], #mu_sink, #l_sink, &mut #scratch[..]);
+                    },
+                )
+            }
+            Family::LkjCholesky => {
+                let back = eta_lin.as_ref().map(|l| {
+                    let (lb, r) = (&l.bar, &l.reverse);
+                    quote!(let #lb: S = __eb; #(#r)*)
+                });
+                (
+                    quote!(#d.lpdf(&#id[..])),
+                    quote!(let __eb: S = #d.lpdf_vjp(&#id[..], #term, __lp_bar, &mut #bar[..]); #back),
+                )
+            }
+        };
+        let add = self.add_term(name, quote!(__t));
+        out.fwd.push(quote_spanned!(span=>
+            #(#fwd)*
+            let #sup: #tr::Support<S> = #sup_expr;
+            #lens_code
+            let #xi: usize = __off;
+            let mut #id: Vec<S> = #take;
+            #constrain
+            __off += #ul;
+            let mut #bar: Vec<S> = #take_bar;
+            #(#after)*
+            let #term: S = #prior;
+            { let __t: S = #term + __lj; #add }
+        ));
+        out.rev.push(quote_spanned!(span=>
+            #prior_vjp
+            #unconstrain_bar
+        ));
+    }
+
     fn observe(
         &mut self,
         name: &str,
@@ -942,6 +1276,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let zero = quote!(<S as #scalar>::zero());
         let dist = rt::dist();
         let root = rt::root();
+        if super::vector_sites::observe_family(d).is_some() {
+            self.family_observe(name, d, value, span, out);
+            return;
+        }
         if is_flat(d) || is_vector_dist(d) {
             self.ctx.diag.error(d.span, "observe a scalar distribution (Normal, Poisson, ...), optionally vectorised over a slice");
             return;
@@ -1230,10 +1568,17 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             .collect();
         let code = g.block(body);
         self.slots = g.slots;
+        if self.in_replay {
+            // Inside a replay the terms were added by the forward sweep already: the
+            // primal's additions go to a shadowing accumulator that is dropped.
+            let scalar = rt::scalar();
+            return quote!({ let mut __lp: S = <S as #scalar>::zero(); #code });
+        }
         code
     }
 
     /// A recorded loop: `head` runs the forward iterations, `rev_head` the reverse ones.
+    #[allow(clippy::too_many_arguments)]
     fn recorded(
         &mut self,
         body: &Block,
@@ -1241,6 +1586,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         head: TokenStream,
         rev_head: TokenStream,
         trips: Option<syn::Ident>,
+        stop: Option<TokenStream>,
         out: &mut Sweep,
     ) {
         let (save, restore, undo, _, vectors) = self.checkpoint(body);
@@ -1254,6 +1600,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 #primal
                 __stacks.counts.push(__nj);
                 #count
+                #stop
             }
             #push_trips
         ));
@@ -1265,6 +1612,26 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 #replay
             }
         ));
+    }
+
+    /// `break`/`continue` of an active loop: declares the flags (forward, before the loop)
+    /// and returns the body with them (see [`desugar_exits`]) and the `brk` flag when the
+    /// body breaks.
+    fn lower_exits(
+        &mut self,
+        body: &Block,
+        out: &mut Sweep,
+    ) -> Option<(Block, Option<syn::Ident>)> {
+        loop_exit(body)?;
+        let exit = self.ctx.temp("exit");
+        let brk = self.ctx.temp("brk");
+        let mut lowered = desugar_exits(body, &exit, &brk);
+        lowered
+            .stmts
+            .insert(0, Stmt::Expr(syn::parse_quote!(#exit = false)));
+        out.fwd
+            .push(quote!(let mut #exit: bool = false; let mut #brk: bool = false;));
+        Some((lowered, has_break(body).then_some(brk)))
     }
 
     /// Branches recorded with the index of the one taken.
