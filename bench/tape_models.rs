@@ -309,18 +309,18 @@ impl Taped for MmmAdstock {
         let mut decay = Vec::with_capacity(c_n);
         let mut lambda = Vec::with_capacity(c_n);
         let mut beta = Vec::with_capacity(c_n);
-        for c in 0..c_n {
-            let (d, log_j) = interval(p[c], cst(0.0), cst(1.0));
+        for &u in &p[..c_n] {
+            let (d, log_j) = interval(u, cst(0.0), cst(1.0));
             lp += beta_lpdf(d, 2.0, 2.0) + log_j;
             decay.push(d);
         }
-        for c in 0..c_n {
-            let (l, log_j) = positive(p[c_n + c]);
+        for &u in &p[c_n..2 * c_n] {
+            let (l, log_j) = positive(u);
             lp += lognormal_lpdf(l, 0.0, 1.0) + log_j;
             lambda.push(l);
         }
-        for c in 0..c_n {
-            let (b, log_j) = positive(p[2 * c_n + c]);
+        for &u in &p[2 * c_n..3 * c_n] {
+            let (b, log_j) = positive(u);
             lp += half_normal_lpdf(b, 2.0) + log_j;
             beta.push(b);
         }
@@ -331,13 +331,13 @@ impl Taped for MmmAdstock {
         let mut mu = vec![intercept; t_n];
         for c in 0..c_n {
             let mut a = cst(0.0);
-            for t in 0..t_n {
-                a = decay[c] * a + self.x[t * c_n + c];
-                mu[t] += beta[c] * a / (a + lambda[c]);
+            for (m, row) in mu.iter_mut().zip(self.x.chunks_exact(c_n)) {
+                a = decay[c] * a + row[c];
+                *m += beta[c] * a / (a + lambda[c]);
             }
         }
-        for t in 0..t_n {
-            lp += normal_data(self.y[t], mu[t], sigma);
+        for (&m, &y) in mu.iter().zip(&self.y) {
+            lp += normal_data(y, m, sigma);
         }
         lp
     }
