@@ -4,6 +4,13 @@
 //! "what a general-purpose operator-overloading AD gives" in `cargo bench --bench
 //! ad_strategies`.
 //!
+//! Why echidna: of the crates.io candidates checked (2026-11), `reverse` 0.2 (a `RefCell`
+//! tape with lifetimes) has had no release since 2021; `autodiff` 0.7 is forward mode only;
+//! `xad-rs` 1.0 needs Rust 1.98 (this project pins 1.95); echidna 0.15 (July 2026) is
+//! maintained, documents its design (Adept's two-stack tape, the one behind Stan Math's and
+//! Adept's reverse modes), reuses its tape between gradients, and with default features off
+//! depends on `num-traits` alone.
+//!
 //! Written as a user of such a crate would write them: the log densities of the Stan
 //! programs composed from elementary operations, one line per term (each distribution with
 //! its normalising constant, each transform with its log-Jacobian), over `Reverse<f64>`
