@@ -10,6 +10,13 @@
 #[path = "models.rs"]
 mod models;
 
+// The hand-written and tape-crate gradients of `cargo bench --bench ad_strategies`,
+// checked against ours by the tests at the end of this file.
+#[path = "hand_written.rs"]
+mod hand_written;
+#[path = "tape_models.rs"]
+mod tape_models;
+
 use models::{StanPoint, Visitor};
 use ppl::{Model, Workspace};
 
@@ -173,6 +180,158 @@ mod tests {
     }
     #[test]
     fn poisson_counting_matches_stan() {
+        check("poisson_counting");
+    }
+}
+
+/// The same log density and gradient computed four ways: generated (`log_density_gradient`),
+/// generated forward mode (`dim` JVPs), hand-written, and through the tape crate.
+#[cfg(test)]
+mod strategy_tests {
+    use super::*;
+
+    /// Required agreement, relative to `max(1, |log p|)` for log densities and to
+    /// `max(1, max |∂ᵢ|)` for gradients: the implementations differ in summation order and
+    /// in algebraically equal forms (cancelled constants, `½ ln v` for `ln √v`), ~N·ε with
+    /// N ≤ 2000 terms.
+    const REL: f64 = 1e-12;
+
+    /// Stan's three points and two more (point 0 moved by a fixed pseudo-random step).
+    fn points(name: &str) -> Vec<Vec<f64>> {
+        let stan = models::stan_points(name).unwrap_or_else(|e| panic!("{e}"));
+        let mut pts: Vec<Vec<f64>> = stan.iter().map(|p| p.x.clone()).collect();
+        for (k, scale) in [0.3, 0.7].into_iter().enumerate() {
+            let moved = stan[0]
+                .x
+                .iter()
+                .enumerate()
+                .map(|(i, x)| x + scale * (((i * 7 + k * 3) % 11) as f64 / 5.0 - 1.0))
+                .collect();
+            pts.push(moved);
+        }
+        pts
+    }
+
+    type Values = Vec<(f64, Vec<f64>)>;
+
+    struct Generated<'a>(&'a [Vec<f64>]);
+    impl models::Visitor for Generated<'_> {
+        type Out = (Values, Values);
+        fn visit<M: Model>(self, name: &str, m: &M) -> Self::Out {
+            let mut reverse = Vec::new();
+            let mut forward = Vec::new();
+            for x in self.0 {
+                let mut g = vec![0.0; m.dim()];
+                let lp = m
+                    .log_density_gradient(x, &mut g)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                reverse.push((lp, g));
+                let mut e = vec![0.0; m.dim()];
+                let mut g = vec![0.0; m.dim()];
+                let mut lp = 0.0;
+                for i in 0..m.dim() {
+                    e[i] = 1.0;
+                    (lp, g[i]) = m.log_density_jvp(x, &e).unwrap_or_else(|e| panic!("{e}"));
+                    e[i] = 0.0;
+                }
+                forward.push((lp, g));
+            }
+            (reverse, forward)
+        }
+    }
+
+    struct Hand<'a>(&'a [Vec<f64>]);
+    impl hand_written::Visitor for Hand<'_> {
+        type Out = Values;
+        fn visit<H: hand_written::HandWritten>(self, _: &str, m: &H) -> Values {
+            let mut scratch = Vec::new();
+            self.0
+                .iter()
+                .map(|x| {
+                    let mut g = vec![f64::NAN; m.dim()];
+                    let lp = m.log_density_gradient(x, &mut g, &mut scratch);
+                    (lp, g)
+                })
+                .collect()
+        }
+    }
+
+    struct Tape<'a>(&'a [Vec<f64>]);
+    impl tape_models::Visitor for Tape<'_> {
+        type Out = Values;
+        fn visit<T: tape_models::Taped>(self, _: &str, m: &T) -> Values {
+            self.0
+                .iter()
+                .map(|x| {
+                    let mut g = vec![f64::NAN; m.dim()];
+                    let lp = tape_models::gradient(m, x, &mut g);
+                    (lp, g)
+                })
+                .collect()
+        }
+    }
+
+    fn assert_agree(name: &str, what: &str, ours: &Values, theirs: &Values) {
+        assert_eq!(ours.len(), theirs.len());
+        for (k, ((lp, g), (lp2, g2))) in ours.iter().zip(theirs).enumerate() {
+            assert_eq!(g.len(), g2.len(), "{name} {what}: dimension");
+            let lp_err = (lp - lp2).abs();
+            assert!(
+                lp_err <= REL * lp.abs().max(1.0),
+                "{name} point {k}: {what} log density {lp2:e}, generated {lp:e}"
+            );
+            let norm = g.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+            for (i, (a, b)) in g.iter().zip(g2).enumerate() {
+                assert!(
+                    (a - b).abs() <= REL * norm,
+                    "{name} point {k}: {what} ∂{i} = {b:e}, generated {a:e} (max |∂| {norm:e})"
+                );
+            }
+        }
+    }
+
+    fn check(name: &str) {
+        let pts = points(name);
+        let data = models::load(name).unwrap_or_else(|e| panic!("{e}"));
+        let (reverse, forward) =
+            models::visit(name, Generated(&pts)).unwrap_or_else(|e| panic!("{e}"));
+        let hand = hand_written::visit(name, &data, Hand(&pts)).unwrap_or_else(|e| panic!("{e}"));
+        let tape = tape_models::visit(name, &data, Tape(&pts)).unwrap_or_else(|e| panic!("{e}"));
+        assert_agree(name, "hand-written", &reverse, &hand);
+        assert_agree(name, "tape crate", &reverse, &tape);
+        assert_agree(name, "forward mode", &reverse, &forward);
+    }
+
+    #[test]
+    fn gauss50_strategies_agree() {
+        check("gauss50");
+    }
+    #[test]
+    fn linreg_tan_strategies_agree() {
+        check("linreg_tan");
+    }
+    #[test]
+    fn eight_schools_nc_strategies_agree() {
+        check("eight_schools_nc");
+    }
+    #[test]
+    fn logistic_strategies_agree() {
+        check("logistic");
+    }
+    #[test]
+    fn hier_radon_like_strategies_agree() {
+        check("hier_radon_like");
+    }
+    #[test]
+    fn garch11_strategies_agree() {
+        check("garch11");
+    }
+    #[test]
+    fn mmm_adstock_strategies_agree() {
+        check("mmm_adstock");
+    }
+    #[test]
+    fn poisson_counting_strategies_agree() {
         check("poisson_counting");
     }
 }
