@@ -5,7 +5,7 @@
 //! RUSTFLAGS="-C target-cpu=native" cargo bench --bench kernels     # AVX2/FMA
 //! ```
 //!
-//! For each function, ns per element (median over batches) of:
+//! For each function, ns per element (minimum over batches) of:
 //!
 //! * `libm loop`    — `out[i] = x[i].exp()` etc. (Rust's `f64` methods, i.e. libm calls);
 //! * `kernel loop`  — the same loop calling the scalar kernel (`kernels::exp`), inlined;
@@ -28,7 +28,9 @@ fn arg(args: &[String], flag: &str, default: f64) -> f64 {
         .unwrap_or(default)
 }
 
-/// Median ns per element of `f` (one call processes `n` elements) over `budget`.
+/// Minimum over batches of ns per element of `f` (one call processes `n` elements) over
+/// `budget`: on a shared machine other jobs only add time, so the minimum is the most
+/// reproducible figure.
 fn time(n: usize, budget: Duration, mut f: impl FnMut()) -> f64 {
     // Warm-up and calibration to batches of ~2 ms.
     let mut reps = 1usize;
@@ -53,7 +55,7 @@ fn time(n: usize, budget: Duration, mut f: impl FnMut()) -> f64 {
         per.push(t.elapsed().as_secs_f64() * 1e9 / (reps * n) as f64);
     }
     per.sort_by(f64::total_cmp);
-    per[per.len() / 2]
+    per[0]
 }
 
 fn libm_softplus(x: f64) -> f64 {
@@ -192,4 +194,51 @@ fn main() {
         20.0,
         false
     );
+}
+
+/// One `bernoulli_logit` term and partial the way the rule computed them before the
+/// kernels (libm `exp`/`log1p` behind branches, two exponentials).
+fn libm_bernoulli_logit(k: i64, a: f64) -> (f64, f64) {
+    match k {
+        1 => (-libm_softplus(-a), libm_inv_logit(-a)),
+        0 => (-libm_softplus(a), -libm_inv_logit(a)),
+        _ => (f64::NEG_INFINITY, 0.0),
+    }
+}
+
+/// The per-observation cost of logistic regression's likelihood: value and partial of
+/// `bernoulli_logit` summed over `n` observations (ns per observation).
+fn bernoulli_logit(n: usize, budget: Duration) {
+    use ppl::distributions::{bernoulli_logit_lpmf_slice_vjp, bernoulli_logit_term};
+    let alpha: Vec<f64> = (0..n)
+        .map(|i| ((i * 7919) % n) as f64 / n as f64 * 12.0 - 6.0)
+        .collect();
+    let k: Vec<i64> = (0..n).map(|i| ((i * 31) % 7 < 3) as i64).collect();
+    let mut bar = vec![0.0; n];
+    let t_libm = time(n, budget, || {
+        let mut total = 0.0;
+        for ((&ki, &ai), b) in k.iter().zip(black_box(&alpha)).zip(bar.iter_mut()) {
+            let (lp, d) = libm_bernoulli_logit(ki, ai);
+            total += lp;
+            *b += d;
+        }
+        black_box((total, &mut bar));
+    });
+    let t_term = time(n, budget, || {
+        let mut total = 0.0;
+        for ((&ki, &ai), b) in k.iter().zip(black_box(&alpha)).zip(bar.iter_mut()) {
+            let (lp, d) = bernoulli_logit_term(ki, ai);
+            total += lp;
+            *b += d;
+        }
+        black_box((total, &mut bar));
+    });
+    let t_slice = time(n, budget, || {
+        let total = bernoulli_logit_lpmf_slice_vjp(&k, black_box(&alpha), 1.0, &mut bar);
+        black_box((total, &mut bar));
+    });
+    println!(
+        "bernoulli_logit value+partial, ns/observation: libm rule {t_libm:.2}, fused term loop {t_term:.2}, slice_vjp {t_slice:.2}"
+    );
+    println!("RESULT kernels bernoulli_logit libm {t_libm:.3} term {t_term:.3} slice {t_slice:.3}");
 }
