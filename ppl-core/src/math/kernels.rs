@@ -27,7 +27,8 @@
 //!           ln x = e·LN2_HI + (ln m + e·LN2_LO).
 //! ln_1p(x): u = 1 + x with its exact rounding error c (two-sum), ln u as above plus c/u;
 //!           the two divisions share one reciprocal 1/((2+f)m).
-//! softplus  log1p_exp(x) = max(x, 0) + ln_1p(e^-|x|)
+//! softplus  log1p_exp(x) = max(x, 0) + ln_1p(e^-|x|)   (ln_1p specialised to [0, 1]:
+//!           u = 1 + t ∈ [1, 2] reduced by one comparison, no special values)
 //! logistic  inv_logit(x) = (x ≥ 0 ? 1 : t)/(1 + t),  t = e^-|x|
 //! ```
 //!
@@ -338,6 +339,38 @@ pub fn ln_1p(x: f64) -> f64 {
     select(!(x >= -1.0), f64::NAN, y)
 }
 
+/// `ln(1 + t)` for `t ∈ [0, 1]` (or NaN), the softplus case of [`ln_1p`]: `u = 1 + t ∈
+/// [1, 2]` needs no bit-level reduction (`u = 2ᵉm` with `e ∈ {0, 1}` by one comparison),
+/// its rounding error is `t - (u - 1)` exactly (fast two-sum, `1 ≥ t`), and no special
+/// value can occur. Same accuracy as `ln_1p`, about half the operations.
+#[inline(always)]
+fn ln_1p_unit(t: f64) -> f64 {
+    let u = 1.0 + t;
+    let c = t - (u - 1.0);
+    let big = u >= std::f64::consts::SQRT_2;
+    let m = select(big, u * 0.5, u);
+    let cs = select(big, c * 0.5, c);
+    let e = select(big, 1.0, 0.0);
+    let f = m - 1.0;
+    let two_f = 2.0 + f;
+    let inv = 1.0 / (two_f * m);
+    let s = f * m * inv;
+    let cu = cs * two_f * inv;
+    let (f, corr) = ln1p_reduced(f, s);
+    madd(e, LN2_HI, f - (corr - madd(e, LN2_LO, cu)))
+}
+
+/// `e^-|x|`: [`exp`] for a non-positive argument (no upper clamp).
+#[inline(always)]
+fn exp_neg_abs(x: f64) -> f64 {
+    let a = -x.abs();
+    let a = select(a < EXP_MIN_ARG, EXP_MIN_ARG, a);
+    let (n, r) = reduce_exp(a);
+    let p = 1.0 + expm1_reduced(r);
+    let n1 = round_int(n * 0.5);
+    p * pow2i(n1) * pow2i(n - n1)
+}
+
 /// Softplus `ln(1 + eˣ) = max(x, 0) + ln_1p(e^-|x|)`, branch-free; within 2 ulp.
 ///
 /// Domain: all `f64`; `+∞ → +∞`, `-∞ → 0`, relatively accurate in the lower tail
@@ -351,8 +384,8 @@ pub fn ln_1p(x: f64) -> f64 {
 /// ```
 #[inline(always)]
 pub fn log1p_exp(x: f64) -> f64 {
-    let t = exp(-x.abs());
-    select(x > 0.0, x, 0.0) + ln_1p(t)
+    let t = exp_neg_abs(x);
+    select(x > 0.0, x, 0.0) + ln_1p_unit(t)
 }
 
 /// `ln inv_logit(x) = -log1p_exp(-x)`; within 2 ulp. Derivative `inv_logit(-x)`.
@@ -391,7 +424,7 @@ pub fn log1m_inv_logit(x: f64) -> f64 {
 /// ```
 #[inline(always)]
 pub fn inv_logit(x: f64) -> f64 {
-    let t = exp(-x.abs());
+    let t = exp_neg_abs(x);
     select(x >= 0.0, 1.0, t) / (1.0 + t)
 }
 
@@ -405,8 +438,8 @@ pub fn inv_logit(x: f64) -> f64 {
 /// ```
 #[inline(always)]
 pub fn log1p_exp_and_inv_logit(x: f64) -> (f64, f64) {
-    let t = exp(-x.abs());
-    let sp = select(x > 0.0, x, 0.0) + ln_1p(t);
+    let t = exp_neg_abs(x);
+    let sp = select(x > 0.0, x, 0.0) + ln_1p_unit(t);
     (sp, select(x >= 0.0, 1.0, t) / (1.0 + t))
 }
 
@@ -659,6 +692,20 @@ mod tests {
             eprintln!("{key}: max {:.3} ulp vs mpmath at x = {:e}", w.0, w.1);
             assert!(w.0 <= bound, "{key}: {} ulp at x = {:e}", w.0, w.1);
         }
+    }
+
+    #[test]
+    fn unit_interval_ln_1p_matches_the_general_kernel() {
+        // Dense in [0, 1] and log-uniform down to the subnormals.
+        let mut ts: Vec<f64> = (0..=200_000).map(|k| k as f64 / 200_000.0).collect();
+        ts.extend((0..2000).map(|k| (-(k as f64) * 0.37).exp()));
+        ts.extend([5e-324, 1e-310, std::f64::consts::SQRT_2 - 1.0]);
+        let (e, t) = worst(ln_1p_unit, f64::ln_1p, &ts);
+        assert!(e <= 2.0, "{e} ulp at {t:e}");
+        assert!(ln_1p_unit(f64::NAN).is_nan());
+        assert_eq!(exp_neg_abs(3.0), exp(-3.0));
+        assert_eq!(exp_neg_abs(-3.0), exp(-3.0));
+        assert_eq!(exp_neg_abs(f64::INFINITY), 0.0);
     }
 
     #[test]
