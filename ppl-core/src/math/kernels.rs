@@ -63,6 +63,24 @@
 //! kernels with well-conditioned operations. With FMA (`-C target-cpu=native`) the
 //! polynomials round less, never more.
 //!
+//! # Where they pay (`cargo bench --bench kernels`, ns per element, 2-core AMD EPYC VM)
+//!
+//! | | libm, scalar loop | kernel slice, SSE2 (default) | kernel slice, AVX2+FMA (`native`) | kernel, non-vectorised loop (SSE2) |
+//! |---|---:|---:|---:|---:|
+//! | `exp` | 5.1 | 3.5 | 1.6 | 6.5 |
+//! | `exp_m1` | 7.9 | 3.2 | 1.4 | 6.1 |
+//! | `ln` | 4.4 | 5.9 | 2.6 | 9.1 |
+//! | `ln_1p` | 7.1 | 6.1 | 2.8 | 11.9 |
+//! | `log1p_exp` | 11.6 | 10.7 | 5.1 | 20.1 |
+//! | `inv_logit` | 5.6 | 4.9 | 2.1 | 9.3 |
+//!
+//! In loops that vectorise (the slice forms, [`bernoulli_logit_lpmf_slice_vjp`](crate::distributions::bernoulli_logit_lpmf_slice_vjp),
+//! [`normal_lpdf_slice_vjp`](crate::distributions::normal_lpdf_slice_vjp)) the kernels
+//! beat libm, by 2–4x with AVX2. In scalar code that does not vectorise, glibc's
+//! table-driven functions (which dispatch to FMA code at run time) are faster than these
+//! polynomials, so the scalar rules keep libm except `exp_m1`; the kernels' latency
+//! (dependent chains) is also 1.3–1.7x libm's.
+//!
 //! # Special values
 //!
 //! `exp(+∞) = +∞`, `exp(-∞) = 0`, overflow → `+∞`, underflow → subnormals then `0`;
