@@ -167,6 +167,7 @@ fn main() {
     }
     bernoulli_logit(n, budget);
     normal(n, budget);
+    constant_shapes(n, budget);
     case!(
         "exp",
         f64::exp,
@@ -320,4 +321,53 @@ fn normal(n: usize, budget: Duration) {
         "normal value+partials, ns/observation: per-observation ln σ (libm) {t_libm:.2}, inlined rule loop {t_rule:.2}, slice_vjp {t_slice:.2}"
     );
     println!("RESULT kernels normal libm {t_libm:.3} rule {t_rule:.3} slice {t_slice:.3}");
+}
+
+/// Priors whose shapes are data (`Gamma(aux + 1, tau)`, `Beta(2, 2)`): the full rule vs
+/// `lpdf_grad_needed` with only the value's partial, ns per call.
+fn constant_shapes(n: usize, budget: Duration) {
+    use ppl::distributions::{Beta, ContinuousDistribution, Gamma, Needed};
+    let y: Vec<f64> = (0..n).map(|i| 0.05 + 0.9 * (i as f64 / n as f64)).collect();
+    let mut run = |name: &str, full: &dyn Fn(f64) -> f64, needed: &dyn Fn(f64) -> f64| {
+        let t_full = time(n, budget, || {
+            let mut acc = 0.0;
+            for &yi in black_box(&y) {
+                acc += full(yi);
+            }
+            black_box(acc);
+        });
+        let t_needed = time(n, budget, || {
+            let mut acc = 0.0;
+            for &yi in black_box(&y) {
+                acc += needed(yi);
+            }
+            black_box(acc);
+        });
+        println!("{name}: lpdf_grad {t_full:.2} ns, lpdf_grad_needed(VALUE) {t_needed:.2} ns");
+        println!("RESULT kernels {name} full {t_full:.3} needed {t_needed:.3}");
+    };
+    let g = Gamma(9.163_265_306_122_45, 8.163_265_306_122_45);
+    run(
+        "Gamma(9.16, 8.16)",
+        &|y| {
+            let (lp, dy, Gamma(da, db)) = black_box(g).lpdf_grad(y);
+            lp + dy + da + db
+        },
+        &|y| {
+            let (lp, dy, Gamma(da, db)) = black_box(g).lpdf_grad_needed(y, Needed::VALUE);
+            lp + dy + da + db
+        },
+    );
+    let b = Beta(2.0, 2.0);
+    run(
+        "Beta(2, 2)",
+        &|y| {
+            let (lp, dy, Beta(da, db)) = black_box(b).lpdf_grad(y);
+            lp + dy + da + db
+        },
+        &|y| {
+            let (lp, dy, Beta(da, db)) = black_box(b).lpdf_grad_needed(y, Needed::VALUE);
+            lp + dy + da + db
+        },
+    );
 }
