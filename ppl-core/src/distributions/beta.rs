@@ -7,7 +7,7 @@ use crate::distributions::gamma::{
     STIRLING_MIN,
 };
 use crate::distributions::normal::HALF_LN_2PI;
-use crate::distributions::{validation, ContinuousDistribution, Sample};
+use crate::distributions::{validation, ContinuousDistribution, Needed, Sample};
 use crate::error::{Error, Result};
 use crate::math::{digamma, lbeta, ScalarMath};
 use crate::transforms::Support;
@@ -114,28 +114,52 @@ impl<S: Scalar> ContinuousDistribution<S> for Beta<S, S> {
             return zero;
         }
         let dy = (alpha - 1.0) / y - (beta - 1.0) / (-y + 1.0);
-        let (dalpha, dbeta) = if alpha.value() >= STIRLING_MIN && beta.value() >= STIRLING_MIN {
-            let (n, x1, ln_x1, x2, ln_x2) = scaled(alpha, beta, y, ln_y, ln_1m_y);
-            let common = stirling_delta_deriv(n) - (n * 2.0).recip();
-            (
-                ln_ratio(alpha, x1, ln_x1) + (alpha * 2.0).recip() - stirling_delta_deriv(alpha)
-                    + common,
-                ln_ratio(beta, x2, ln_x2) + (beta * 2.0).recip() - stirling_delta_deriv(beta)
-                    + common,
-            )
-        } else {
-            let psi_n = digamma(alpha + beta);
-            (
-                ln_y - digamma(alpha) + psi_n,
-                ln_1m_y - digamma(beta) + psi_n,
-            )
-        };
+        let (dalpha, dbeta) = shape_partials(alpha, beta, y, ln_y, ln_1m_y);
         (lp, dy, Beta(dalpha, dbeta))
+    }
+
+    /// Skips the shape partials (three digammas, or Stirling's derivatives) when both
+    /// shapes are data.
+    #[inline]
+    fn lpdf_grad_needed(&self, y: S, need: Needed) -> (S, S, Self) {
+        if need.has_param(0) || need.has_param(1) {
+            return self.lpdf_grad(y);
+        }
+        let Beta(alpha, beta) = *self;
+        let zero = (neg_inf(), S::zero(), Beta(S::zero(), S::zero()));
+        let Some((_, _, lp)) = pieces(alpha, beta, y) else {
+            return zero;
+        };
+        if !lp.is_finite() {
+            return zero;
+        }
+        let dy = (alpha - 1.0) / y - (beta - 1.0) / (-y + 1.0);
+        (lp, dy, Beta(S::zero(), S::zero()))
     }
 
     #[inline]
     fn support(&self) -> Support<S> {
         Support::UnitInterval
+    }
+}
+
+/// `(∂/∂α, ∂/∂β)` of the beta log density (see [`Beta`]'s formula).
+#[inline(always)]
+fn shape_partials<S: Scalar>(alpha: S, beta: S, y: S, ln_y: S, ln_1m_y: S) -> (S, S) {
+    if alpha.value() >= STIRLING_MIN && beta.value() >= STIRLING_MIN {
+        let (n, x1, ln_x1, x2, ln_x2) = scaled(alpha, beta, y, ln_y, ln_1m_y);
+        let common = stirling_delta_deriv(n) - (n * 2.0).recip();
+        (
+            ln_ratio(alpha, x1, ln_x1) + (alpha * 2.0).recip() - stirling_delta_deriv(alpha)
+                + common,
+            ln_ratio(beta, x2, ln_x2) + (beta * 2.0).recip() - stirling_delta_deriv(beta) + common,
+        )
+    } else {
+        let psi_n = digamma(alpha + beta);
+        (
+            ln_y - digamma(alpha) + psi_n,
+            ln_1m_y - digamma(beta) + psi_n,
+        )
     }
 }
 
@@ -164,6 +188,31 @@ mod tests {
     use crate::testing::Domain;
 
     type Family = Beta<(), ()>;
+
+    #[test]
+    fn needed_partials_match_the_full_rule() {
+        use crate::distributions::Needed;
+        use rand::Rng;
+        let mut rng = crate::testing::rng_for("beta-needed");
+        let mut u = || rng.random::<f64>();
+        for _ in 0..500 {
+            let (a, b) = (0.05 + 30.0 * u(), 0.05 + 30.0 * u());
+            let y = 0.001 + 0.998 * u();
+            let d = Beta(a, b);
+            let full = d.lpdf_grad(y);
+            assert_eq!(d.lpdf_grad_needed(y, Needed::ALL), full);
+            let (lp, dy, Beta(da, db)) = d.lpdf_grad_needed(y, Needed::VALUE | Needed::param(1));
+            let Beta(fa, fb) = full.2;
+            assert_eq!((lp, dy), (full.0, full.1));
+            assert_eq!((da, db), (fa, fb));
+            let _ = fa;
+            let (lp, dy, Beta(da, db)) = d.lpdf_grad_needed(y, Needed::VALUE);
+            assert_eq!((lp, dy, da, db), (full.0, full.1, 0.0, 0.0));
+        }
+        // Outside the domain: -∞ with zero partials either way.
+        let (lp, dy, _) = Beta(2.0, 2.0).lpdf_grad_needed(-1.0, Needed::VALUE);
+        assert_eq!((lp, dy), (f64::NEG_INFINITY, 0.0));
+    }
 
     #[test]
     fn gradients_match_finite_differences() {

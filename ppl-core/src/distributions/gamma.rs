@@ -34,7 +34,7 @@
 use crate::ad::Scalar;
 use crate::distributions::family::neg_inf;
 use crate::distributions::normal::HALF_LN_2PI;
-use crate::distributions::{validation, ContinuousDistribution, Sample};
+use crate::distributions::{validation, ContinuousDistribution, Needed, Sample};
 use crate::error::{Error, Result};
 use crate::math::{digamma, lgamma, ScalarMath};
 use crate::transforms::Support;
@@ -239,6 +239,25 @@ impl<S: Scalar> ContinuousDistribution<S> for Gamma<S, S> {
         (lp, dy, Gamma(dalpha, dbeta))
     }
 
+    /// Skips `∂/∂α` (a digamma, or Stirling's derivative) when the shape is data.
+    #[inline]
+    fn lpdf_grad_needed(&self, y: S, need: Needed) -> (S, S, Self) {
+        if need.has_param(0) {
+            return self.lpdf_grad(y);
+        }
+        let Gamma(alpha, beta) = *self;
+        let zero = (neg_inf(), S::zero(), Gamma(S::zero(), S::zero()));
+        let Some((x, ln_x, ln_y)) = gamma_pieces(alpha, beta, y) else {
+            return zero;
+        };
+        let lp = gamma_kernel(alpha, x, ln_x) - ln_y;
+        if !lp.is_finite() {
+            return zero;
+        }
+        let dy = (alpha - 1.0) / y - beta;
+        (lp, dy, Gamma(S::zero(), alpha / beta - y))
+    }
+
     #[inline]
     fn support(&self) -> Support<S> {
         Support::Positive
@@ -282,6 +301,31 @@ mod tests {
     use crate::testing::Domain;
 
     type Family = Gamma<(), ()>;
+
+    #[test]
+    fn needed_partials_match_the_full_rule() {
+        use crate::distributions::Needed;
+        use rand::Rng;
+        let mut rng = crate::testing::rng_for("gamma-needed");
+        let mut u = || rng.random::<f64>();
+        for _ in 0..500 {
+            let (a, b) = (0.05 + 30.0 * u(), 0.05 + 30.0 * u());
+            let y = 0.01 + 20.0 * u();
+            let d = Gamma(a, b);
+            let full = d.lpdf_grad(y);
+            assert_eq!(d.lpdf_grad_needed(y, Needed::ALL), full);
+            let (lp, dy, Gamma(da, db)) = d.lpdf_grad_needed(y, Needed::VALUE | Needed::param(1));
+            let Gamma(fa, fb) = full.2;
+            assert_eq!((lp, dy), (full.0, full.1));
+            assert_eq!((da, db), (0.0, fb));
+            let _ = fa;
+            let (lp, dy, Gamma(da, db)) = d.lpdf_grad_needed(y, Needed::VALUE);
+            assert_eq!((lp, dy, da, db), (full.0, full.1, 0.0, fb));
+        }
+        // Outside the domain: -∞ with zero partials either way.
+        let (lp, dy, _) = Gamma(2.0, 2.0).lpdf_grad_needed(-1.0, Needed::VALUE);
+        assert_eq!((lp, dy), (f64::NEG_INFINITY, 0.0));
+    }
 
     #[test]
     fn gradients_match_finite_differences() {

@@ -1,5 +1,12 @@
 //! Elementary functions (Rust's `f64` methods) as primitives with value, JVP and VJP rules.
 //!
+//! `exp_m1` takes its value from the branch-free inlined kernel of
+//! [`crate::math::kernels`] (within 2 ulp; faster than libm's `expm1` also in scalar
+//! code). The others use Rust's `f64` methods: in scalar, non-vectorised code (what a rule
+//! runs in) glibc's table-driven `exp`/`log`/`log1p` are as fast or faster than the
+//! polynomial kernels on x86-64 (`cargo bench --bench kernels`, columns `libm sum` /
+//! `kernel sum`); the kernels pay in the slice forms and vectorised distribution rules.
+//!
 //! Each primitive is a zero-sized rule type; [`unary_primitive!`](crate::unary_primitive)
 //! and [`binary_primitive!`](crate::binary_primitive) derive `f` and `f_vjp` from it, and the
 //! [`ScalarMath`] trait offers them as methods so generic code reads like ordinary Rust
@@ -62,7 +69,7 @@ unary_rules! {
     Atanh atanh atanh_vjp |x, y| (-(x * x) + 1.0).recip(), f64::atanh;
     Abs abs abs_vjp |x, y| S::cst(sign(x.value())), f64::abs;
     Ln1p ln_1p ln_1p_vjp |x, y| (x + 1.0).recip(), f64::ln_1p;
-    ExpM1 exp_m1 exp_m1_vjp |x, y| y + 1.0, f64::exp_m1;
+    ExpM1 exp_m1 exp_m1_vjp |x, y| y + 1.0, crate::math::kernels::exp_m1;
 }
 
 #[inline(always)]
