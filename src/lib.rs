@@ -21,7 +21,7 @@ pub mod prelude {
     pub use ppl_core::math::*;
     pub use ppl_core::transforms::Support::{self, *};
     pub use ppl_core::{Error, Model, Result, Scalar, Workspace};
-    pub use ppl_macros::model;
+    pub use ppl_macros::{custom_derivative, differentiable, model};
     pub use ppl_samplers::{Fit, Hmc, Nuts};
 }
 
@@ -37,4 +37,10 @@ pub mod __private {
     pub use ppl_core::transforms as tr;
     pub use ppl_core::{Error, Model, Result, Simulation, SiteLayout};
     pub use rand::RngCore;
+    pub use crate::helper_runtime::{
+        lift_slice, rule, Helper, OffsetStacks, SliceBar, SlotSpace,
+    };
 }
+
+#[doc(hidden)]
+pub mod helper_runtime;

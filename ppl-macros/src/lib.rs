@@ -47,6 +47,7 @@ mod analysis;
 mod codegen;
 mod diagnostics;
 mod expand;
+mod helper;
 mod ir;
 mod parse;
 mod runtime_paths;
@@ -59,4 +60,24 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::model(attr.into(), item.into()).into()
+}
+
+/// Makes a function callable from models with parameter values: the body (in the model
+/// language, plus early `return`) is compiled into a value rule and a reverse rule, so a
+/// model differentiates through it. Real arguments are `f64` or `&[f64]`; the result is
+/// `f64` or `Vec<f64>`. Ordinary Rust still calls it with `f64`s. See the `ppl` crate
+/// documentation.
+#[proc_macro_attribute]
+pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
+    helper::differentiable(attr.into(), item.into()).into()
+}
+
+/// A primitive with a hand-written derivative:
+/// `#[custom_derivative(partials = f_partials)] fn f(x1: f64, ..) -> f64`, where
+/// `fn f_partials<S: Scalar>(x1: S, .., y: S) -> (S, ..)` gives `∂y/∂x_i` at the result
+/// `y`. Models differentiate `f` with the partials, never through its body (an implicit
+/// solve such as Kepler's equation). See the `ppl` crate documentation.
+#[proc_macro_attribute]
+pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
+    helper::custom_derivative(attr.into(), item.into()).into()
 }
