@@ -48,3 +48,101 @@ fn helpers_are_plain_functions_for_ordinary_rust() {
         .sum();
     assert!((staged(x, 3) - (acc * 0.5 + x * x)).abs() < 1e-15);
 }
+
+/// A linear predictor over a parameter vector and a data row, through a local vector.
+#[differentiable]
+fn predictor(beta: &[f64], x: &[f64], offset: f64) -> f64 {
+    let mut terms = vec![0.0; beta.len()];
+    for j in 0..beta.len() {
+        terms[j] = beta[j] * x[j];
+    }
+    let mut s = offset;
+    for j in 0..terms.len() {
+        s += terms[j];
+    }
+    s
+}
+
+/// Softmax of a parameter vector scaled by a scalar: a helper returning a vector.
+#[differentiable]
+fn scaled_softmax(z: &[f64], scale: f64) -> Vec<f64> {
+    let mut m = z[0] * scale;
+    for k in 1..z.len() {
+        m = m.max(z[k] * scale);
+    }
+    let mut out = vec![0.0; z.len()];
+    let mut total = 0.0;
+    for k in 0..z.len() {
+        out[k] = (z[k] * scale - m).exp();
+        total += out[k];
+    }
+    for k in 0..z.len() {
+        out[k] = out[k] / total;
+    }
+    out
+}
+
+/// A helper calling helpers: log of the softmax entry picked by `k`, plus a predictor.
+#[differentiable]
+fn nested(z: &[f64], scale: f64, k: usize, x: &[f64]) -> f64 {
+    let p: Vec<f64> = scaled_softmax(z, scale);
+    p[k].ln() + 0.1 * predictor(z, x, scale)
+}
+
+#[model]
+fn regression(x: &[Vec<f64>], y: &[f64]) {
+    let beta = sample("beta", Normal(0.0, 1.0).iid(x[0].len()));
+    let alpha = sample("alpha", Normal(0.0, 2.0));
+    let sigma = sample("sigma", LogNormal(0.0, 0.5));
+    for n in 0..y.len() {
+        observe("y", Normal(predictor(&beta, &x[n], alpha), sigma), y[n]);
+    }
+}
+
+#[model]
+fn categorical_scores(counts: &[usize], x: &[f64]) {
+    let z = sample("z", Normal(0.0, 1.0).iid(counts.len()));
+    let temp = sample("temp", LogNormal(0.0, 0.3));
+    let p: Vec<f64> = scaled_softmax(&z, temp);
+    for k in 0..counts.len() {
+        factor(counts[k] as f64 * p[k].ln());
+    }
+    let mut local = vec![0.0; counts.len()];
+    for k in 0..counts.len() {
+        local[k] = z[k] * 0.5 + p[k];
+    }
+    factor(-0.5 * predictor(&local, x, temp).powi(2));
+    factor(nested(&z, temp, 1, x) + nested(&local, 2.0, 0, &x[..]));
+}
+
+fn rows(n: usize, d: usize) -> Vec<Vec<f64>> {
+    (0..n)
+        .map(|i| (0..d).map(|j| ((i * 7 + j * 3) % 11) as f64 / 5.0 - 1.0).collect())
+        .collect()
+}
+
+#[test]
+fn helper_over_parameter_vector_and_data_row() {
+    let x = rows(12, 3);
+    let y: Vec<f64> = (0..12).map(|i| (i as f64 * 0.7).sin()).collect();
+    check_gradients(&Regression::new(&x, &y).unwrap()).unwrap();
+}
+
+#[test]
+fn helper_returning_a_vector_and_nested_helpers() {
+    check_gradients(&CategoricalScores::new(&[3, 0, 5, 2], &[0.5, -1.0, 2.0, 0.25]).unwrap())
+        .unwrap();
+}
+
+#[test]
+fn vector_helpers_are_plain_functions_too() {
+    let p = scaled_softmax(&[0.0, 1.0, 2.0], 2.0);
+    let e: Vec<f64> = [0.0f64, 2.0, 4.0].iter().map(|v| (v - 4.0).exp()).collect();
+    let t: f64 = e.iter().sum();
+    for (a, b) in p.iter().zip(&e) {
+        assert!((a - b / t).abs() < 1e-15);
+    }
+    assert_eq!(predictor(&[1.0, 2.0], &[3.0, 4.0], 0.5), 11.5);
+    let n = nested(&[0.0, 1.0, 2.0], 2.0, 2, &[1.0, 1.0, 1.0]);
+    assert!((n - ((e[2] / t).ln() + 0.1 * 5.0)).abs() < 1e-14);
+}
