@@ -215,7 +215,9 @@ fn check_body(block: &syn::Block, what: &str, diag: &mut Diagnostics) {
             }
             syn::visit::visit_expr_call(self, c);
         }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+            self.diag.error_at(c, format!("closures are not supported in a {} function: write the computation inline, or as another `#[differentiable]` function", self.what));
+        }
     }
     V {
         diag,
@@ -235,6 +237,23 @@ fn contains_return(s: &syn::Stmt) -> bool {
     }
     let mut v = V(false);
     v.visit_stmt(s);
+    v.0
+}
+
+/// The first `return` expression of a block.
+fn first_return(b: &syn::Block) -> Option<syn::ExprReturn> {
+    struct V(Option<syn::ExprReturn>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            if self.0.is_none() {
+                self.0 = Some(r.clone());
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(None);
+    v.visit_block(b);
     v.0
 }
 
@@ -376,8 +395,8 @@ fn structured_body(
         _ => None,
     };
     if returns == Returns::Reals {
-        if let Some(r) = stmts.iter().find(|s| contains_return(s)) {
-            diag.error_at(r, "early `return` is supported in helpers returning `f64`; end a helper returning `Vec<f64>` with the vector as its last expression");
+        if let Some(r) = first_return(&func.block) {
+            diag.error_at(&r, "early `return` is supported in helpers returning `f64`; end a helper returning `Vec<f64>` with the vector as its last expression");
         }
         let Some(tail) = tail else {
             diag.error_at(&func.sig.output, "end a helper returning `Vec<f64>` with the vector it returns (its name, or `vec![...]`) as the last expression, without `;`");
@@ -445,6 +464,9 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
         return fail(&func, diag);
     }
     let (block, ret_name) = structured_body(&func, sig.returns, &mut diag);
+    if !diag.is_empty() {
+        return fail(&func, diag);
+    }
     let program = lower_model(&sig.args, &block, &mut diag);
     let inputs = real_args(&sig.args);
     let seeds: Vec<VarId> = inputs.iter().map(|(v, _)| *v).collect();

@@ -57,3 +57,8 @@ pub fn dual() -> TokenStream {
 pub fn ops() -> TokenStream {
     quote!(::ppl::__private::ops)
 }
+/// `::ppl::__private::rule`, every token spanned at `span` (the helper call, so that the
+/// "has no derivative rule" error points at the user's function).
+pub fn rule_at(span: proc_macro2::Span) -> TokenStream {
+    quote::quote_spanned!(span=> ::ppl::__private::rule)
+}

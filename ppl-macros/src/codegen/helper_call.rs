@@ -118,9 +118,10 @@ fn is_real_valued(ctx: &Ctx, e: &Expr) -> bool {
 
 /// Code to reach the callee's rules: `::ppl::__private::rule(&f)`.
 fn rules(c: &syn::ExprCall) -> TokenStream {
-    let root = rt::root();
+    let span = c.func.span();
+    let rule = rt::rule_at(span);
     let f = &c.func;
-    quote_spanned!(c.func.span()=> #root::rule(&#f))
+    quote_spanned!(span=> #rule(&#f))
 }
 
 /// Scratch-slot prologue shared by value and reverse calls: `__hb` is the absolute base.
