@@ -25,6 +25,29 @@ pub fn rule<H: Helper>(_h: &H) -> H::Rule {
     H::RULE
 }
 
+/// The result of a helper called where a real is expected: a real (a helper returning a
+/// vector is a compile error that says how to bind it).
+#[diagnostic::on_unimplemented(
+    message = "this helper returns a vector, not a real: bind its result with its type, `let v: Vec<f64> = f(...);`",
+    label = "returns a vector"
+)]
+pub trait ScalarResult<S> {
+    /// The real.
+    fn into_scalar(self) -> S;
+}
+impl<S: Scalar> ScalarResult<S> for S {
+    #[inline(always)]
+    fn into_scalar(self) -> S {
+        self
+    }
+}
+
+/// `r` as a real (see [`ScalarResult`]).
+#[inline(always)]
+pub fn scalar_result<S, R: ScalarResult<S>>(r: R) -> S {
+    r.into_scalar()
+}
+
 /// A view of a caller's stacks in which scratch slot `k` is the caller's slot `base + k`,
 /// so a helper's local vectors never collide with the buffers its caller holds.
 pub struct OffsetStacks<'a, S> {

@@ -28,6 +28,9 @@ pub mod prelude {
 /// Paths used by code that `#[model]` generates. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::helper_runtime::{
+        lift_slice, rule, scalar_result, Helper, OffsetStacks, ScalarResult, SliceBar, SlotSpace,
+    };
     pub use ppl_core::ad::rules::arithmetic as ops;
     pub use ppl_core::ad::{Checkpoint, Dual, Scalar, Stacks, ToF64, Workspace, WorkspaceScalar};
     pub use ppl_core::distributions as dist;
@@ -37,9 +40,6 @@ pub mod __private {
     pub use ppl_core::transforms as tr;
     pub use ppl_core::{Error, Model, Result, Simulation, SiteLayout};
     pub use rand::RngCore;
-    pub use crate::helper_runtime::{
-        lift_slice, rule, Helper, OffsetStacks, SliceBar, SlotSpace,
-    };
 }
 
 #[doc(hidden)]

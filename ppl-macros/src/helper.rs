@@ -745,3 +745,51 @@ pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
     let out = shell(&func, &sig, methods);
     quote!(#out #check)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn structured(src: &str) -> (String, Result<(), String>) {
+        let f: syn::ItemFn = syn::parse_str(src).unwrap();
+        let mut d = Diagnostics::new();
+        let (b, _) = structured_body(&f, Returns::Real, &mut d);
+        let text = quote!(#b)
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        (text, d.finish().map_err(|e| e.to_string()))
+    }
+
+    #[test]
+    fn early_returns_become_a_result_variable_and_a_guard() {
+        let (text, r) = structured(
+            "fn f(x: f64, n: usize) -> f64 { let mut a = 0.0; for k in 0..n { if x < 1.0 { return a; } a += x; } while a > 0.0 { a -= 1.0; } a * 2.0 }",
+        );
+        assert!(r.is_ok(), "{r:?}");
+        // The loop body is guarded, the `return` assigns and raises the flag, the rest of
+        // the body runs only when nothing returned, and the tail is the last assignment.
+        assert!(text.contains("for k in 0 .. n { if ! __ppl_done { if x < 1.0 { { __ppl_ret = a ; __ppl_done = true ; } ; } ; if ! __ppl_done { a += x ; } } }"), "{text}");
+        assert!(text.contains("if ! __ppl_done { while a > 0.0"), "{text}");
+        assert!(text.contains("__ppl_ret = a * 2.0 ; }"), "{text}");
+    }
+
+    #[test]
+    fn while_loops_that_return_test_the_flag() {
+        let (text, r) = structured(
+            "fn f(x: f64) -> f64 { let mut y = x; while y > 1.0 { y = y * 0.5; if y < 2.0 { return y; } } y }",
+        );
+        assert!(r.is_ok(), "{r:?}");
+        assert!(text.contains("while ! __ppl_done && (y > 1.0)"), "{text}");
+    }
+
+    #[test]
+    fn returns_inside_expressions_are_errors() {
+        let (_, r) =
+            structured("fn f(x: f64) -> f64 { let y = if x > 0.0 { return x; } else { 1.0 }; y }");
+        assert!(r.unwrap_err().contains("not inside a `let`"));
+        let (_, r) = structured("fn f(x: f64) -> f64 { x + return 1.0 }");
+        assert!(r.is_err());
+    }
+}

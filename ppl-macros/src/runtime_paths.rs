@@ -62,3 +62,7 @@ pub fn ops() -> TokenStream {
 pub fn rule_at(span: proc_macro2::Span) -> TokenStream {
     quote::quote_spanned!(span=> ::ppl::__private::rule)
 }
+/// `::ppl::__private::scalar_result`, spanned at the helper call.
+pub fn scalar_result_at(span: proc_macro2::Span) -> TokenStream {
+    quote::quote_spanned!(span=> ::ppl::__private::scalar_result)
+}

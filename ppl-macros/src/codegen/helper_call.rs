@@ -196,7 +196,22 @@ fn args_of(ctx: &Ctx, c: &syn::ExprCall) -> Vec<Arg> {
 /// Primal code of a helper call with a real result (the JVP when `S = Dual`).
 pub fn primal_call(ctx: &mut Ctx, c: &syn::ExprCall) -> TokenStream {
     let args = args_of(ctx, c);
+    let v = value_call(ctx, c, &args, |ctx, _, e| primal(ctx, e));
+    as_scalar(c, v)
+}
+
+/// Primal code of a helper call with a vector result (`Vec<S>`).
+pub fn primal_vector_call(ctx: &mut Ctx, c: &syn::ExprCall) -> TokenStream {
+    let args = args_of(ctx, c);
     value_call(ctx, c, &args, |ctx, _, e| primal(ctx, e))
+}
+
+/// `value` checked to be a real (a helper returning a vector, bound without its type,
+/// is an error saying how to bind it).
+fn as_scalar(c: &syn::ExprCall, value: TokenStream) -> TokenStream {
+    let span = c.func.span();
+    let f = rt::scalar_result_at(span);
+    quote_spanned!(span=> #f::<S, _>(#value))
 }
 
 /// Where the result of a linearised call goes.
@@ -247,7 +262,10 @@ pub fn linear_call(
         quote!(#t)
     });
     match result {
-        Result::Scalar(out, _) => fwd.push(quote_spanned!(span=> let #out: S = #value;)),
+        Result::Scalar(out, _) => {
+            let value = as_scalar(c, value);
+            fwd.push(quote_spanned!(span=> let #out: S = #value;))
+        }
         Result::Vector(out, _) => fwd.push(quote_spanned!(span=> let mut #out: Vec<S> = #value;)),
     }
     // Reverse: the same arguments, sinks for every real one.

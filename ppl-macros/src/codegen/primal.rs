@@ -383,7 +383,7 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
             }
             syn::Expr::Call(c) if super::helper_call::is_vector_helper_call(init).is_some() => {
                 // A helper returning a vector (`let v: Vec<f64> = f(...)`).
-                let call = super::helper_call::primal_call(self.ctx, c);
+                let call = super::helper_call::primal_vector_call(self.ctx, c);
                 quote_spanned!(span=> let mut #id: Vec<S> = #call;)
             }
             _ => {
