@@ -136,6 +136,23 @@ fn with_helpers(data: &[f64]) {
     observe("c", Normal(cube_root_of(b * b + 1.0), 1.0), 1.3);
 }
 
+#[differentiable]
+fn vol_step(prev: f64, shock: f64, a: f64, b: f64) -> f64 {
+    (0.1 + a * shock * shock + b * prev * prev).sqrt()
+}
+
+/// A helper on loop-carried state: called in the replay of a recorded loop.
+#[model]
+fn helper_recursion(r: &[f64]) {
+    let a = sample("a", Uniform(0.0, 1.0));
+    let b = sample("b", Uniform(0.0, 1.0 - a));
+    let mut s = 1.0;
+    for t in 1..r.len() {
+        s = vol_step(s, r[t - 1], a, b);
+        observe("r", Normal(0.0, s), r[t]);
+    }
+}
+
 /// Allocations made by `f` after one warm-up call.
 fn allocations_after_warmup(mut f: impl FnMut()) -> usize {
     f();
@@ -184,6 +201,7 @@ fn no_allocation_after_warmup() {
     check("newton", &Newton::new(0.7).unwrap());
     let d: Vec<f64> = (0..6).map(|t| 0.3 * t as f64 - 0.5).collect();
     check("helpers", &WithHelpers::new(&d).unwrap());
+    check("helper recursion", &HelperRecursion::new(&y).unwrap());
 }
 
 #[test]

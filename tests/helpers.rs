@@ -218,3 +218,48 @@ fn kepler_orbit_gradients_use_the_implicit_derivative() {
     let m = RadialVelocity::new(&t, &rv, period).unwrap();
     check_gradients(&m).unwrap();
 }
+
+/// One step of a volatility recursion: called on loop-carried state (a recorded loop in
+/// the model's reverse sweep, replayed iteration by iteration).
+#[differentiable]
+fn vol_step(prev: f64, shock: f64, a: f64, b: f64) -> f64 {
+    (0.1 + a * shock * shock + b * prev * prev).sqrt()
+}
+
+/// Reads rows of a data matrix and a vector of indices: passive arguments passed as written.
+#[differentiable]
+fn picked_rows(theta: &[f64], x: &[Vec<f64>], pick: &[usize], scale: f64) -> f64 {
+    let mut s = 0.0;
+    for (r, &i) in pick.iter().enumerate() {
+        s += x[r][i] * theta[i] * scale;
+    }
+    s
+}
+
+#[model]
+fn volatility(r: &[f64], x: &[Vec<f64>], pick: &[usize]) {
+    let a = sample("a", Uniform(0.0, 1.0));
+    let b = sample("b", Uniform(0.0, 1.0 - a));
+    let theta = sample("theta", Normal(0.0, 1.0).iid(3));
+    let mut s = 1.0;
+    for t in 1..r.len() {
+        s = vol_step(s, r[t - 1], a, b);
+        observe("r", Normal(0.0, s), r[t]);
+    }
+    if s > 1e9 {
+        factor(-s);
+    }
+    factor(-0.5 * picked_rows(&theta, x, pick, 0.5).powi(2));
+    deterministic("final_scale", vol_step(s, 0.0, a, b));
+}
+
+#[test]
+fn helpers_on_loop_carried_state_and_with_passive_arguments() {
+    let r: Vec<f64> = (0..20).map(|t| ((t * 37 % 11) as f64 - 5.0) * 0.2).collect();
+    let x = rows(2, 3);
+    let m = Volatility::new(&r, &x, &[2, 0]).unwrap();
+    check_gradients(&m).unwrap();
+    let mut out = Vec::new();
+    m.constrain(&vec![0.1; m.dim()], &mut out).unwrap();
+    assert!(out.last().is_some_and(|v| v.is_finite() && *v > 0.0));
+}
