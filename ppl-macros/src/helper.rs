@@ -152,7 +152,18 @@ fn shell(func: &syn::ItemFn, sig: &Signature, methods: TokenStream) -> TokenStre
     let ty = format_ident!("__ppl_helper_{}", name, span = name.span());
     let plain = format_ident!("__ppl_plain_{}", name, span = name.span());
     let root = rt::root();
-    let attrs = func.attrs.iter();
+    // Documentation goes on the constant users see; `cfg` on every item; anything else
+    // (`#[inline]`, lints, ...) on the function that runs the body.
+    let is = |a: &&syn::Attribute, n: &str| a.path().is_ident(n);
+    let attrs = func
+        .attrs
+        .iter()
+        .filter(|a| is(a, "doc") || is(a, "cfg") || is(a, "cfg_attr") || is(a, "deprecated"));
+    let cfgs: Vec<&syn::Attribute> = func.attrs.iter().filter(|a| is(a, "cfg")).collect();
+    let fn_attrs = func
+        .attrs
+        .iter()
+        .filter(|a| !is(a, "doc") && !is(a, "deprecated"));
     let inputs = &func.sig.inputs;
     let output = &func.sig.output;
     let block = &func.block;
@@ -167,15 +178,17 @@ fn shell(func: &syn::ItemFn, sig: &Signature, methods: TokenStream) -> TokenStre
         #[allow(non_upper_case_globals)]
         #vis const #name: #ty = #ty;
 
+        #(#cfgs)*
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #[derive(Clone, Copy, Debug)]
         #vis struct #ty;
 
         #[doc(hidden)]
-        #[allow(clippy::all)]
+        #(#fn_attrs)*
         fn #plain(#inputs) #output #block
 
+        #(#cfgs)*
         impl ::core::ops::Deref for #ty {
             type Target = fn(#(#types),*) -> #ret;
             #[inline(always)]
@@ -185,11 +198,13 @@ fn shell(func: &syn::ItemFn, sig: &Signature, methods: TokenStream) -> TokenStre
             }
         }
 
+        #(#cfgs)*
         impl #root::Helper for #ty {
             type Rule = #ty;
             const RULE: #ty = #ty;
         }
 
+        #(#cfgs)*
         #allow
         impl #ty {
             #methods

@@ -38,6 +38,8 @@ enum Arg {
     DataVector(Expr),
     /// Integers, booleans, integer slices, data rows: passed as written.
     Other(Expr),
+    /// A parameter-dependent vector that is not a variable (a sub-slice, a literal).
+    Unsupported(Expr),
 }
 
 /// What an argument expression is, from its shape and the kinds of the variables it names.
@@ -69,6 +71,12 @@ fn classify(ctx: &Ctx, e: &Expr) -> Arg {
         };
     }
     if active {
+        if matches!(strip(e), Expr::Reference(_))
+            || matches!(inner, Expr::Index(ix) if matches!(strip(&ix.index), Expr::Range(_)))
+            || matches!(inner, Expr::Macro(_))
+        {
+            return Arg::Unsupported(e.clone());
+        }
         return Arg::ActiveScalar(e.clone());
     }
     if is_real_valued(ctx, e) {
@@ -171,7 +179,7 @@ fn value_call(
                 backs.push(quote!(#stacks.put_back(__hb + #slot, #l);));
                 quote!(&#l[..])
             }
-            Arg::Other(e) => quote!(#e),
+            Arg::Other(e) | Arg::Unsupported(e) => quote!(#e),
         });
     }
     let base = slot_base();
@@ -189,8 +197,14 @@ fn value_call(
 }
 
 /// The arguments of a call, classified.
-fn args_of(ctx: &Ctx, c: &syn::ExprCall) -> Vec<Arg> {
-    c.args.iter().map(|a| classify(ctx, a)).collect()
+fn args_of(ctx: &mut Ctx, c: &syn::ExprCall) -> Vec<Arg> {
+    let args: Vec<Arg> = c.args.iter().map(|a| classify(ctx, a)).collect();
+    for a in &args {
+        if let Arg::Unsupported(e) = a {
+            ctx.diag.error_at(e, "pass a parameter-dependent vector to a helper by name (`&theta`, `&v`): sub-slices and vector expressions are not supported; pass the whole vector with an offset and a length");
+        }
+    }
+    args
 }
 
 /// Primal code of a helper call with a real result (the JVP when `S = Dual`).
@@ -313,7 +327,7 @@ pub fn linear_call(
                 passed.push(quote!(&#l[..]));
                 sinks.push(quote!(#root::SliceBar(&mut #lb[..])));
             }
-            Arg::Other(e) => passed.push(quote!(#e)),
+            Arg::Other(e) | Arg::Unsupported(e) => passed.push(quote!(#e)),
         }
     }
     let (y, ybar) = match result {

@@ -8,6 +8,7 @@ mod shapes {
 
     /// Smooth ramp with an early return.
     #[differentiable]
+    #[inline]
     pub fn ramp(x: f64, width: f64) -> f64 {
         if x > 20.0 * width {
             return x;
