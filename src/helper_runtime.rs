@@ -48,6 +48,61 @@ pub fn scalar_result<S, R: ScalarResult<S>>(r: R) -> S {
     r.into_scalar()
 }
 
+/// The result of a helper bound as a vector (`let v: Vec<f64> = f(...)`): a vector (a
+/// helper returning a real is a compile error that says how to bind it).
+#[diagnostic::on_unimplemented(
+    message = "this helper returns a real, not a vector: bind its result without `Vec<f64>`, `let x = f(...);`",
+    label = "returns a real"
+)]
+pub trait VectorResult<S> {
+    /// The vector.
+    fn into_vec(self) -> Vec<S>;
+}
+impl<S> VectorResult<S> for Vec<S> {
+    #[inline(always)]
+    fn into_vec(self) -> Vec<S> {
+        self
+    }
+}
+
+/// `r` as a vector (see [`VectorResult`]).
+#[inline(always)]
+pub fn vector_result<S, R: VectorResult<S>>(r: R) -> Vec<S> {
+    r.into_vec()
+}
+
+/// The result and its adjoint given to the reverse rule of a helper returning a real.
+#[diagnostic::on_unimplemented(
+    message = "this helper returns a real, not a vector: bind its result without `Vec<f64>`, `let x = f(...);`",
+    label = "returns a real"
+)]
+pub trait ScalarAdjoint<S> {
+    /// The real.
+    fn scalar(self) -> S;
+}
+impl<S: Scalar> ScalarAdjoint<S> for S {
+    #[inline(always)]
+    fn scalar(self) -> S {
+        self
+    }
+}
+
+/// The result and its adjoint given to the reverse rule of a helper returning a vector.
+#[diagnostic::on_unimplemented(
+    message = "this helper returns a vector, not a real: bind its result with its type, `let v: Vec<f64> = f(...);`",
+    label = "returns a vector"
+)]
+pub trait VectorAdjoint<S> {
+    /// The elements.
+    fn elements(&self) -> &[S];
+}
+impl<S> VectorAdjoint<S> for &[S] {
+    #[inline(always)]
+    fn elements(&self) -> &[S] {
+        self
+    }
+}
+
 /// A view of a caller's stacks in which scratch slot `k` is the caller's slot `base + k`,
 /// so a helper's local vectors never collide with the buffers its caller holds.
 pub struct OffsetStacks<'a, S> {

@@ -571,9 +571,25 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let value_prologue = prologue(hb_value);
 
     // Reverse rule.
-    let (y_ty, ybar_ty) = match sig.returns {
-        Returns::Real => (quote!(S), quote!(S)),
-        Returns::Reals => (quote!(&[S]), quote!(&[S])),
+    // The result and its adjoint, through the traits whose messages say how to bind a
+    // result of the other shape.
+    let (y_ty, ybar_ty, ybar_bind) = match sig.returns {
+        Returns::Real => {
+            let t = rt::scalar_adjoint();
+            (
+                quote!(impl #t<S>),
+                quote!(impl #t<S>),
+                quote!(let __y_bar: S = #t::scalar(__y_bar);),
+            )
+        }
+        Returns::Reals => {
+            let t = rt::vector_adjoint();
+            (
+                quote!(impl #t<S>),
+                quote!(impl #t<S>),
+                quote!(let __y_bar_in = __y_bar; let __y_bar: &[S] = #t::elements(&__y_bar_in);),
+            )
+        }
     };
     let seed = match (sig.returns, ret_active) {
         (Returns::Real, true) => {
@@ -623,6 +639,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
         #[inline]
         pub fn __ppl_vjp<S: #scalar>(self, #(#params,)* __y: #y_ty, __y_bar: #ybar_ty, #(#sinks,)* __stacks_in: &mut #stacks<S>, __base: usize) {
             #vjp_prologue
+            #ybar_bind
             #(#sink_init)*
             #vjp_body
             #(#sink_out)*
@@ -736,6 +753,7 @@ pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
         let t = names.iter().map(|_| quote!(f64));
         quote!((#(#t),*))
     };
+    let sr = rt::scalar_adjoint();
     let methods = quote! {
         /// The value on `f64`, plus the tangent from the partials (the JVP at `Dual`).
         #[inline]
@@ -747,7 +765,8 @@ pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
 
         /// The reverse rule from the partials (second order at `Dual`).
         #[inline]
-        pub fn __ppl_vjp<S: #scalar>(self, #(#names: S,)* __y: S, __y_bar: S, #(#sinks: &mut S,)* __stacks_in: &mut #stacks<S>, __base: usize) {
+        pub fn __ppl_vjp<S: #scalar>(self, #(#names: S,)* __y: impl #sr<S>, __y_bar: impl #sr<S>, #(#sinks: &mut S,)* __stacks_in: &mut #stacks<S>, __base: usize) {
+            let (__y, __y_bar): (S, S) = (#sr::scalar(__y), #sr::scalar(__y_bar));
             let #pat = #partials(#(#names,)* __y);
             #(*#sinks += __y_bar * #ps;)*
         }

@@ -66,3 +66,15 @@ pub fn rule_at(span: proc_macro2::Span) -> TokenStream {
 pub fn scalar_result_at(span: proc_macro2::Span) -> TokenStream {
     quote::quote_spanned!(span=> ::ppl::__private::scalar_result)
 }
+/// `::ppl::__private::vector_result`, spanned at the helper call.
+pub fn vector_result_at(span: proc_macro2::Span) -> TokenStream {
+    quote::quote_spanned!(span=> ::ppl::__private::vector_result)
+}
+/// The `ScalarAdjoint` trait (result and adjoint of a real helper's reverse rule).
+pub fn scalar_adjoint() -> TokenStream {
+    quote!(::ppl::__private::ScalarAdjoint)
+}
+/// The `VectorAdjoint` trait (result and adjoint of a vector helper's reverse rule).
+pub fn vector_adjoint() -> TokenStream {
+    quote!(::ppl::__private::VectorAdjoint)
+}

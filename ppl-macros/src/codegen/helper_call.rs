@@ -217,7 +217,16 @@ pub fn primal_call(ctx: &mut Ctx, c: &syn::ExprCall) -> TokenStream {
 /// Primal code of a helper call with a vector result (`Vec<S>`).
 pub fn primal_vector_call(ctx: &mut Ctx, c: &syn::ExprCall) -> TokenStream {
     let args = args_of(ctx, c);
-    value_call(ctx, c, &args, |ctx, _, e| primal(ctx, e))
+    let v = value_call(ctx, c, &args, |ctx, _, e| primal(ctx, e));
+    as_vector(c, v)
+}
+
+/// `value` checked to be a vector (a helper returning a real, bound as `Vec<f64>`, is an
+/// error saying how to bind it).
+fn as_vector(c: &syn::ExprCall, value: TokenStream) -> TokenStream {
+    let span = c.func.span();
+    let f = rt::vector_result_at(span);
+    quote_spanned!(span=> #f::<S, _>(#value))
 }
 
 /// `value` checked to be a real (a helper returning a vector, bound without its type,
@@ -280,7 +289,10 @@ pub fn linear_call(
             let value = as_scalar(c, value);
             fwd.push(quote_spanned!(span=> let #out: S = #value;))
         }
-        Result::Vector(out, _) => fwd.push(quote_spanned!(span=> let mut #out: Vec<S> = #value;)),
+        Result::Vector(out, _) => {
+            let value = as_vector(c, value);
+            fwd.push(quote_spanned!(span=> let mut #out: Vec<S> = #value;))
+        }
     }
     // Reverse: the same arguments, sinks for every real one.
     let mut decls = Vec::new();
@@ -330,9 +342,17 @@ pub fn linear_call(
             Arg::Other(e) | Arg::Unsupported(e) => passed.push(quote!(#e)),
         }
     }
+    // Braces spanned at the callee: a result of the wrong shape is reported at the call.
+    let fs = c.func.span();
     let (y, ybar) = match result {
-        Result::Scalar(out, out_bar) => (quote!(#out), quote!(#out_bar)),
-        Result::Vector(out, out_bar) => (quote!(&#out[..]), quote!(&#out_bar[..])),
+        Result::Scalar(out, out_bar) => (
+            quote_spanned!(fs=> { #out }),
+            quote_spanned!(fs=> { #out_bar }),
+        ),
+        Result::Vector(out, out_bar) => (
+            quote_spanned!(fs=> { &#out[..] }),
+            quote_spanned!(fs=> { &#out_bar[..] }),
+        ),
     };
     let base = slot_base();
     let r = rules(c);
