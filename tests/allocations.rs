@@ -93,6 +93,7 @@ fn newton(obs: f64) {
 /// A scalar `#[differentiable]` helper with a recorded loop, an early return, a local
 /// vector and a slice argument: its scratch buffers and stacks come from the workspace.
 #[differentiable]
+#[allow(clippy::needless_range_loop)]
 fn damped_sum(theta: &[f64], rate: f64, data: &[f64]) -> f64 {
     let mut w = vec![0.0; theta.len()];
     let mut carry = 0.0;

@@ -2,6 +2,9 @@
 //! gradients, JVPs and Hessian-vector products checked against finite differences with
 //! `ppl::testing::check_gradients`, and plain `f64` calls from ordinary Rust.
 
+// Helper bodies are in the model language, which indexes vectors in loops.
+#![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
+
 use ppl::prelude::*;
 use ppl::testing::check_gradients;
 
@@ -117,7 +120,11 @@ fn categorical_scores(counts: &[usize], x: &[f64]) {
 
 fn rows(n: usize, d: usize) -> Vec<Vec<f64>> {
     (0..n)
-        .map(|i| (0..d).map(|j| ((i * 7 + j * 3) % 11) as f64 / 5.0 - 1.0).collect())
+        .map(|i| {
+            (0..d)
+                .map(|j| ((i * 7 + j * 3) % 11) as f64 / 5.0 - 1.0)
+                .collect()
+        })
         .collect()
 }
 
@@ -152,7 +159,11 @@ fn vector_helpers_are_plain_functions_too() {
 /// instead of through the iterations.
 #[custom_derivative(partials = kepler_partials)]
 fn kepler(m: f64, e: f64) -> f64 {
-    let mut ecc_anomaly = if e < 0.8 { m } else { std::f64::consts::PI.copysign(m) };
+    let mut ecc_anomaly = if e < 0.8 {
+        m
+    } else {
+        std::f64::consts::PI.copysign(m)
+    };
     let mut step = 1.0;
     let mut iterations = 0;
     while step.abs() > 1e-15 * (1.0 + ecc_anomaly.abs()) && iterations < 100 {
@@ -255,7 +266,9 @@ fn volatility(r: &[f64], x: &[Vec<f64>], pick: &[usize]) {
 
 #[test]
 fn helpers_on_loop_carried_state_and_with_passive_arguments() {
-    let r: Vec<f64> = (0..20).map(|t| ((t * 37 % 11) as f64 - 5.0) * 0.2).collect();
+    let r: Vec<f64> = (0..20)
+        .map(|t| ((t * 37 % 11) as f64 - 5.0) * 0.2)
+        .collect();
     let x = rows(2, 3);
     let m = Volatility::new(&r, &x, &[2, 0]).unwrap();
     check_gradients(&m).unwrap();

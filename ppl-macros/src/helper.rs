@@ -376,7 +376,7 @@ fn rewrite_expr(e: &syn::Expr, diag: &mut Diagnostics) -> (syn::Expr, bool) {
                         block_of(rewrite_stmts(&[stmt], diag))
                     }
                 };
-                arm.body = Box::new(syn::parse_quote!(#body));
+                *arm.body = syn::parse_quote!(#body);
                 arm.comma = Some(Default::default());
             }
             (syn::Expr::Match(m), false)

@@ -62,8 +62,11 @@
 //! `Helper`, whose `#[diagnostic::on_unimplemented]` message makes an unmarked function
 //! a single error at the call: "`fn(f64) -> f64 {foo}` has no derivative rule: mark it
 //! `#[differentiable]` or give it a `#[custom_derivative]`" (rustc names the function by
-//! its fn-item type). A vector-returning helper bound without `: Vec<f64>` is an error
-//! saying so (`ScalarResult`).
+//! its fn-item type). A result bound with the wrong shape (a vector helper bound as a
+//! real, a real helper bound as `Vec<f64>`) is an error at the call saying how to bind it
+//! (the traits `ScalarResult`/`VectorResult` at the value, `ScalarAdjoint`/`VectorAdjoint`
+//! at the reverse rule). A call of a known function with the wrong arity also falls
+//! through to this path and reports "has no derivative rule".
 //!
 //! At a call, each argument is classified: active real (its linearised value and adjoint),
 //! data real (lifted, adjoint discarded), active vector by name (borrowed `&v[..]`, its
