@@ -103,6 +103,75 @@ impl<S> VectorAdjoint<S> for &[S] {
     }
 }
 
+/// A passive argument of a helper call whose type the model does not know (a loop
+/// variable from `iter()`, an integer): converted to the parameter's type, so `f64`
+/// values (or references to them) become the scalar type and integers stay integers.
+pub trait IntoArg<T> {
+    /// The argument as the parameter's type.
+    fn into_arg(self) -> T;
+}
+impl<S: Scalar> IntoArg<S> for f64 {
+    #[inline(always)]
+    fn into_arg(self) -> S {
+        S::cst(self)
+    }
+}
+impl<S: Scalar> IntoArg<S> for &f64 {
+    #[inline(always)]
+    fn into_arg(self) -> S {
+        S::cst(*self)
+    }
+}
+macro_rules! same_arg {
+    ($($t:ty),*) => {$(
+        impl IntoArg<$t> for $t {
+            #[inline(always)]
+            fn into_arg(self) -> $t {
+                self
+            }
+        }
+        impl IntoArg<$t> for &$t {
+            #[inline(always)]
+            fn into_arg(self) -> $t {
+                *self
+            }
+        }
+    )*};
+}
+same_arg!(usize, i64, bool);
+impl<'a, T> IntoArg<&'a [T]> for &'a [T] {
+    #[inline(always)]
+    fn into_arg(self) -> &'a [T] {
+        self
+    }
+}
+impl<'a, T> IntoArg<&'a [T]> for &'a Vec<T> {
+    #[inline(always)]
+    fn into_arg(self) -> &'a [T] {
+        self
+    }
+}
+
+/// Where the reverse rule of a helper adds the adjoint of a real argument: the caller's
+/// adjoint (`&mut S`), or nowhere ([`Discard`]) for an argument that carries none.
+pub trait ScalarSink<S> {
+    /// Adds `v` to the adjoint.
+    fn add(self, v: S);
+}
+impl<S: Scalar> ScalarSink<S> for &mut S {
+    #[inline(always)]
+    fn add(self, v: S) {
+        *self += v;
+    }
+}
+/// The sink of an argument without an adjoint (data, integers).
+#[derive(Clone, Copy, Debug)]
+pub struct Discard;
+impl<S> ScalarSink<S> for Discard {
+    #[inline(always)]
+    fn add(self, _v: S) {}
+}
+
 /// A view of a caller's stacks in which scratch slot `k` is the caller's slot `base + k`,
 /// so a helper's local vectors never collide with the buffers its caller holds.
 pub struct OffsetStacks<'a, S> {

@@ -29,8 +29,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::helper_runtime::{
-        lift_slice, rule, scalar_result, vector_result, Helper, OffsetStacks, ScalarAdjoint,
-        ScalarResult, SliceBar, SlotSpace, VectorAdjoint, VectorResult,
+        lift_slice, rule, scalar_result, vector_result, Discard, Helper, IntoArg, OffsetStacks,
+        ScalarAdjoint, ScalarResult, ScalarSink, SliceBar, SlotSpace, VectorAdjoint, VectorResult,
     };
     pub use ppl_core::ad::rules::arithmetic as ops;
     pub use ppl_core::ad::{Checkpoint, Dual, Scalar, Stacks, ToF64, Workspace, WorkspaceScalar};

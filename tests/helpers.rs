@@ -276,3 +276,27 @@ fn helpers_on_loop_carried_state_and_with_passive_arguments() {
     m.constrain(&vec![0.1; m.dim()], &mut out).unwrap();
     assert!(out.last().is_some_and(|v| v.is_finite() && *v > 0.0));
 }
+
+/// Weighted log-likelihood term with a data value and an integer weight.
+#[differentiable]
+fn weighted_term(mu: f64, y: f64, w: usize, flags: &[usize]) -> f64 {
+    let sign = if flags[0] == 1 { 1.0 } else { -1.0 };
+    -0.5 * w as f64 * (y - mu) * (y - mu) * sign
+}
+
+#[model]
+fn loop_variables(y: &[f64]) {
+    let mu = sample("mu", Normal(0.0, 3.0));
+    let flags = vec![1usize];
+    for (i, &y_i) in y.iter().enumerate() {
+        factor(weighted_term(mu, y_i, i + 1, &flags));
+    }
+    for y_i in y.iter() {
+        factor(0.1 * weighted_term(mu, *y_i, 2, &flags[..]));
+    }
+}
+
+#[test]
+fn loop_variables_and_integers_are_passed_with_their_types() {
+    check_gradients(&LoopVariables::new(&[0.5, -1.0, 2.0]).unwrap()).unwrap();
+}

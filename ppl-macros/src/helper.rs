@@ -476,18 +476,18 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
         return fail(&func, diag);
     };
     if !diag.is_empty() {
-        return fail(&func, diag);
+        return fail_body(&func, &sig, diag);
     }
     let (block, ret_name) = structured_body(&func, sig.returns, &mut diag);
     if !diag.is_empty() {
-        return fail(&func, diag);
+        return fail_body(&func, &sig, diag);
     }
     let program = lower_model(&sig.args, &block, &mut diag);
     let inputs = real_args(&sig.args);
     let seeds: Vec<VarId> = inputs.iter().map(|(v, _)| *v).collect();
     let act = activity::analyse_helper(&program, &seeds, &mut diag);
     if !diag.is_empty() {
-        return fail(&func, diag);
+        return fail_body(&func, &sig, diag);
     }
     // The result variable: the last top-level variable of that name.
     let ret_var = ret_name.and_then(|n| {
@@ -501,14 +501,14 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
             &func.sig.ident,
             "cannot find the value this helper returns: end it with the returned value",
         );
-        return fail(&func, diag);
+        return fail_body(&func, &sig, diag);
     };
     if sig.returns == Returns::Reals && program.var(ret_var).kind != Kind::Reals {
         diag.error_at(
             &func.sig.output,
             "the last expression must be the vector this helper returns",
         );
-        return fail(&func, diag);
+        return fail_body(&func, &sig, diag);
     }
     let mut ctx = Ctx {
         program: &program,
@@ -611,18 +611,25 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut sinks = Vec::new();
     let mut sink_init = Vec::new();
     let mut sink_out = Vec::new();
-    for (k, (v, vector)) in inputs.iter().enumerate() {
-        let id = ident(&ctx, *v);
+    // One sink per argument (so the caller need not know which are real): the adjoint of
+    // a real, a vector adjoint, or `Discard` for the others.
+    let sink_trait = rt::scalar_sink();
+    let discard = rt::discard();
+    for (k, a) in sig.args.iter().enumerate() {
+        let id = ident(&ctx, VarId(k));
         let b = bar_of(&id);
-        if *vector {
-            sinks.push(quote!(mut #b: #root::SliceBar<'_, S>));
-        } else {
-            let s = format_ident!("__sink{}", k);
-            sinks.push(quote!(#s: &mut S));
-            sink_init.push(quote!(let mut #b: S = #zero;));
-            sink_out.push(quote!(*#s += #b;));
+        match a.ty {
+            DataType::Reals => sinks.push(quote!(mut #b: #root::SliceBar<'_, S>)),
+            DataType::Real => {
+                let s = format_ident!("__sink{}", k);
+                sinks.push(quote!(#s: impl #sink_trait<S>));
+                sink_init.push(quote!(let mut #b: S = #zero;));
+                sink_out.push(quote!(#sink_trait::add(#s, #b);));
+            }
+            _ => sinks.push(quote!(_: #discard)),
         }
     }
+    let _ = &inputs;
     let methods = quote! {
         /// The value rule, generic over the scalar type (at `Dual`, the JVP).
         #[inline]
@@ -667,6 +674,55 @@ fn fail(func: &syn::ItemFn, diag: Diagnostics) -> TokenStream {
         #[allow(dead_code)]
         #func
     }
+}
+
+/// The errors of a helper whose signature is fine but whose body is not, plus its shell
+/// with rules that never run: calls from models type-check, so the user sees only the
+/// real errors.
+fn fail_body(func: &syn::ItemFn, sig: &Signature, diag: Diagnostics) -> TokenStream {
+    let errors = match diag.finish() {
+        Err(e) => e.into_compile_error(),
+        Ok(()) => quote!(),
+    };
+    let scalar = rt::scalar();
+    let stacks = rt::stacks();
+    let root = rt::root();
+    let mut params = Vec::new();
+    let mut sinks = Vec::new();
+    for (a, ty) in sig.args.iter().zip(&sig.types) {
+        match a.ty {
+            DataType::Real => {
+                let t = rt::scalar_sink();
+                params.push(quote!(_: S));
+                sinks.push(quote!(_: impl #t<S>));
+            }
+            DataType::Reals => {
+                params.push(quote!(_: &[S]));
+                sinks.push(quote!(_: #root::SliceBar<'_, S>));
+            }
+            _ => {
+                let d = rt::discard();
+                params.push(quote!(_: #ty));
+                sinks.push(quote!(_: #d));
+            }
+        }
+    }
+    let (out, adj) = match sig.returns {
+        Returns::Real => (quote!(S), rt::scalar_adjoint()),
+        Returns::Reals => (quote!(::std::vec::Vec<S>), rt::vector_adjoint()),
+    };
+    let methods = quote! {
+        /// Not generated: the helper did not compile.
+        pub fn __ppl_value<S: #scalar>(self, #(#params,)* _: &mut #stacks<S>, _: usize) -> #out {
+            unreachable!("the helper did not compile")
+        }
+        /// Not generated: the helper did not compile.
+        pub fn __ppl_vjp<S: #scalar>(self, #(#params,)* _: impl #adj<S>, _: impl #adj<S>, #(#sinks,)* _: &mut #stacks<S>, _: usize) {
+            unreachable!("the helper did not compile")
+        }
+    };
+    let shell = shell(func, sig, methods);
+    quote!(#errors #shell)
 }
 
 /// `partials = path` of `#[custom_derivative(...)]`.
@@ -754,6 +810,7 @@ pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
         quote!((#(#t),*))
     };
     let sr = rt::scalar_adjoint();
+    let sink_trait = rt::scalar_sink();
     let methods = quote! {
         /// The value on `f64`, plus the tangent from the partials (the JVP at `Dual`).
         #[inline]
@@ -765,10 +822,10 @@ pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
 
         /// The reverse rule from the partials (second order at `Dual`).
         #[inline]
-        pub fn __ppl_vjp<S: #scalar>(self, #(#names: S,)* __y: impl #sr<S>, __y_bar: impl #sr<S>, #(#sinks: &mut S,)* __stacks_in: &mut #stacks<S>, __base: usize) {
+        pub fn __ppl_vjp<S: #scalar>(self, #(#names: S,)* __y: impl #sr<S>, __y_bar: impl #sr<S>, #(#sinks: impl #sink_trait<S>,)* __stacks_in: &mut #stacks<S>, __base: usize) {
             let (__y, __y_bar): (S, S) = (#sr::scalar(__y), #sr::scalar(__y_bar));
             let #pat = #partials(#(#names,)* __y);
-            #(*#sinks += __y_bar * #ps;)*
+            #(#sink_trait::add(#sinks, __y_bar * #ps);)*
         }
     };
     let check = quote_spanned! {pspan=>

@@ -78,3 +78,15 @@ pub fn scalar_adjoint() -> TokenStream {
 pub fn vector_adjoint() -> TokenStream {
     quote!(::ppl::__private::VectorAdjoint)
 }
+/// The `IntoArg` trait (passive helper arguments of unknown type).
+pub fn into_arg() -> TokenStream {
+    quote!(::ppl::__private::IntoArg)
+}
+/// The `ScalarSink` trait (adjoint of a real argument of a helper's reverse rule).
+pub fn scalar_sink() -> TokenStream {
+    quote!(::ppl::__private::ScalarSink)
+}
+/// `Discard`: the sink of an argument without an adjoint.
+pub fn discard() -> TokenStream {
+    quote!(::ppl::__private::Discard)
+}

@@ -5,7 +5,8 @@
 //! * value: `::ppl::__private::rule(&f).__ppl_value::<S>(args.., stacks, base)`;
 //! * reverse: `::ppl::__private::rule(&f).__ppl_vjp::<S>(args.., y, y_bar, sinks.., stacks, base)`,
 //!   accumulating the adjoint of every real argument into its sink (`&mut S` for a scalar,
-//!   `SliceBar(&mut [S])` for a vector).
+//!   `SliceBar(&mut [S])` for a vector, `Discard` for an argument without an adjoint: one
+//!   sink per argument, so a real the model takes for an integer still type-checks).
 //!
 //! `rule(&f)` requires `f: ppl::__private::Helper`, which only the helper macros
 //! implement; for any other function the compiler reports, at the call, "`f` has no
@@ -179,7 +180,8 @@ fn value_call(
                 backs.push(quote!(#stacks.put_back(__hb + #slot, #l);));
                 quote!(&#l[..])
             }
-            Arg::Other(e) | Arg::Unsupported(e) => quote!(#e),
+            Arg::Other(e) => other_arg(e),
+            Arg::Unsupported(e) => quote!(#e),
         });
     }
     let base = slot_base();
@@ -194,6 +196,13 @@ fn value_call(
         #(#backs)*
         __r
     })
+}
+
+/// A passive argument of a type the model does not know, converted to the parameter's
+/// type (`f64` and `&f64` to `S`, integers, booleans and slices unchanged).
+fn other_arg(e: &Expr) -> TokenStream {
+    let t = rt::into_arg();
+    quote_spanned!(e.span()=> #t::into_arg(#e))
 }
 
 /// The arguments of a call, classified.
@@ -311,10 +320,8 @@ pub fn linear_call(
                 sinks.push(quote!(&mut #tb));
             }
             Arg::DataScalar(e) => {
-                let junk = format_ident!("__junk{}", k);
-                decls.push(quote!(let mut #junk: S = #zero;));
                 passed.push(lift(e));
-                sinks.push(quote!(&mut #junk));
+                sinks.push(rt::discard());
             }
             Arg::ActiveVector(i) => {
                 let b = bar_of(i);
@@ -339,7 +346,11 @@ pub fn linear_call(
                 passed.push(quote!(&#l[..]));
                 sinks.push(quote!(#root::SliceBar(&mut #lb[..])));
             }
-            Arg::Other(e) | Arg::Unsupported(e) => passed.push(quote!(#e)),
+            Arg::Other(e) => {
+                passed.push(other_arg(e));
+                sinks.push(rt::discard());
+            }
+            Arg::Unsupported(e) => passed.push(quote!(#e)),
         }
     }
     // Braces spanned at the callee: a result of the wrong shape is reported at the call.
