@@ -72,7 +72,10 @@
 //! data real (lifted, adjoint discarded), active vector by name (borrowed `&v[..]`, its
 //! adjoint passed as `SliceBar(&mut v_bar[..])`), data vector or data row (copied into a
 //! lifted scratch buffer, with a scratch adjoint), anything else (integers, booleans,
-//! integer slices) passed as written.
+//! integer slices, `f64` loop variables whose type the model does not track) converted to
+//! the parameter's type by `IntoArg`. The reverse rule takes one sink per argument
+//! (`&mut S`, `SliceBar`, or `Discard` for an argument without an adjoint), so a real the
+//! model takes for an integer still type-checks.
 //!
 //! The helper body goes through the model pipeline with its real arguments (`f64`,
 //! `&[f64]`) as the active inputs in place of sample sites (`activity::analyse_helper`):
