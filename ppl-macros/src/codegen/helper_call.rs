@@ -421,3 +421,20 @@ pub fn slots_used(code: &TokenStream) -> usize {
     walk(code.clone(), &mut max);
     max
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helper_slots_start_past_every_literal_slot() {
+        let code = quote! {
+            let mut a = __stacks.take(0usize, n, z);
+            { let b = __stacks.take(4usize, 0, z); __stacks.put_back(4usize, b); }
+            let c = lift_slice(inner, __hb + 7, &d[..]);
+            __stacks.put_back(0usize, a);
+        };
+        assert_eq!(slots_used(&code), 5);
+        assert_eq!(slots_used(&quote!(let x = 1;)), 0);
+    }
+}
