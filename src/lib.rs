@@ -21,13 +21,17 @@ pub mod prelude {
     pub use ppl_core::math::*;
     pub use ppl_core::transforms::Support::{self, *};
     pub use ppl_core::{Error, Model, Result, Scalar, Workspace};
-    pub use ppl_macros::model;
+    pub use ppl_macros::{custom_derivative, differentiable, model};
     pub use ppl_samplers::{Fit, Hmc, Nuts};
 }
 
 /// Paths used by code that `#[model]` generates. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::helper_runtime::{
+        lift_slice, rule, scalar_result, vector_result, Discard, Helper, IntoArg, OffsetStacks,
+        ScalarAdjoint, ScalarResult, ScalarSink, SliceBar, SlotSpace, VectorAdjoint, VectorResult,
+    };
     pub use ppl_core::ad::rules::arithmetic as ops;
     pub use ppl_core::ad::{Checkpoint, Dual, Scalar, Stacks, ToF64, Workspace, WorkspaceScalar};
     pub use ppl_core::distributions as dist;
@@ -38,3 +42,6 @@ pub mod __private {
     pub use ppl_core::{Error, Model, Result, Simulation, SiteLayout};
     pub use rand::RngCore;
 }
+
+#[doc(hidden)]
+pub mod helper_runtime;

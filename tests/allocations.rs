@@ -90,6 +90,70 @@ fn newton(obs: f64) {
     observe("obs", Normal(z, 0.5), obs);
 }
 
+/// A scalar `#[differentiable]` helper with a recorded loop, an early return, a local
+/// vector and a slice argument: its scratch buffers and stacks come from the workspace.
+#[differentiable]
+#[allow(clippy::needless_range_loop)]
+fn damped_sum(theta: &[f64], rate: f64, data: &[f64]) -> f64 {
+    let mut w = vec![0.0; theta.len()];
+    let mut carry = 0.0;
+    for k in 0..theta.len() {
+        carry = carry * rate + theta[k] * data[k];
+        w[k] = carry;
+        if carry > 1e6 {
+            return carry;
+        }
+    }
+    let mut s = 0.0;
+    for k in 0..w.len() {
+        s += w[k] * w[k];
+    }
+    s
+}
+
+/// A `#[custom_derivative]` primitive solved by Newton iterations.
+#[custom_derivative(partials = cube_root_partials)]
+fn cube_root_of(a: f64) -> f64 {
+    let mut z = a.abs().max(1.0);
+    let mut step = 1.0;
+    while step.abs() > 1e-14 * (1.0 + z.abs()) {
+        step = (z * z * z - a) / (3.0 * z * z);
+        z -= step;
+    }
+    z
+}
+
+fn cube_root_partials<S: Scalar>(_a: S, z: S) -> S {
+    (z * z * 3.0).recip()
+}
+
+#[model]
+fn with_helpers(data: &[f64]) {
+    let theta = sample("theta", Normal(0.0, 1.0).iid(data.len()));
+    let rate = sample("rate", Uniform(0.0, 1.0));
+    let b = sample("b", Normal(2.0, 1.0));
+    factor(-0.1 * damped_sum(&theta, rate, data));
+    factor(-0.1 * damped_sum(&theta, 0.5, &data[..]));
+    observe("c", Normal(cube_root_of(b * b + 1.0), 1.0), 1.3);
+}
+
+#[differentiable]
+fn vol_step(prev: f64, shock: f64, a: f64, b: f64) -> f64 {
+    (0.1 + a * shock * shock + b * prev * prev).sqrt()
+}
+
+/// A helper on loop-carried state: called in the replay of a recorded loop.
+#[model]
+fn helper_recursion(r: &[f64]) {
+    let a = sample("a", Uniform(0.0, 1.0));
+    let b = sample("b", Uniform(0.0, 1.0 - a));
+    let mut s = 1.0;
+    for t in 1..r.len() {
+        s = vol_step(s, r[t - 1], a, b);
+        observe("r", Normal(0.0, s), r[t]);
+    }
+}
+
 /// Allocations made by `f` after one warm-up call.
 fn allocations_after_warmup(mut f: impl FnMut()) -> usize {
     f();
@@ -136,6 +200,9 @@ fn no_allocation_after_warmup() {
     let x: Vec<f64> = (0..50).map(|t| ((t * 13 % 7) as f64) * 0.5).collect();
     check("adstock", &Adstock::new(&x, &y).unwrap());
     check("newton", &Newton::new(0.7).unwrap());
+    let d: Vec<f64> = (0..6).map(|t| 0.3 * t as f64 - 0.5).collect();
+    check("helpers", &WithHelpers::new(&d).unwrap());
+    check("helper recursion", &HelperRecursion::new(&y).unwrap());
 }
 
 #[test]

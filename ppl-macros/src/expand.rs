@@ -38,6 +38,7 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
         let mut g = vjp::VjpGen::new(&mut ctx, 0);
         g.function_body(&program.body)
     };
+    let hb = crate::codegen::helper_call::slots_used(&grad_body);
     let scalar = rt::scalar();
     let stacks = rt::stacks();
     let result = rt::result();
@@ -68,6 +69,7 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
             let __lp_bar: S = <S as #scalar>::one();
             let mut __off: usize = 0;
             let mut __rec: ::std::option::Option<&mut #root::Trace> = None;
+            let __helper_base: usize = #hb;
             #grad_body
             Ok(__lp)
         }

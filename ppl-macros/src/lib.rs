@@ -1,7 +1,7 @@
 //! The `#[model]` compiler of the `ppl` library (parse → IR → analyses → code generation).
 //!
-//! This crate is being built (see the project's status table in the README); it exports
-//! no macro yet. This page records the code-generation design it implements.
+//! This page records the code-generation design it implements; the model language is
+//! documented in the `ppl` crate.
 //!
 //! # Code generation design
 //!
@@ -71,6 +71,71 @@
 //! allocates. Each primitive's reverse rule comes from `ppl-core` by the naming convention
 //! `f` → `f_vjp`; the macro maps syntax to rules and never differentiates a formula itself.
 
+//!
+//! # Helpers: `#[differentiable]` and `#[custom_derivative]`
+//!
+//! A proc macro on a model cannot see the definition of a function it calls, so a helper
+//! macro makes the function *findable by value*. `#[differentiable] fn foo(..) -> R`
+//! expands to
+//!
+//! * `const foo: __ppl_helper_foo`, a zero-sized value that dereferences to the plain
+//!   `fn(..) -> R` (the user's body, unchanged): ordinary Rust still writes `foo(2.0)`,
+//!   imports `foo`, calls it through paths;
+//! * `impl ppl::__private::Helper for __ppl_helper_foo`, and inherent methods
+//!   `__ppl_value::<S>(args.., stacks, base) -> S` (or `Vec<S>`) and
+//!   `__ppl_vjp::<S>(args.., y, y_bar, sinks.., stacks, base)`: the rule convention of
+//!   `ppl-core` (value generic over `S`, reverse rule accumulating adjoints; `Dual` gives
+//!   the JVP and the second order).
+//!
+//! A model compiles a call `f(args)` of a function with no built-in rule into
+//! `::ppl::__private::rule(&f).__ppl_value::<S>(..)` (primal) and `.__ppl_vjp::<S>(..)`
+//! (reverse sweep), exactly like a primitive (`codegen/helper_call.rs`). `rule` requires
+//! `Helper`, whose `#[diagnostic::on_unimplemented]` message makes an unmarked function
+//! a single error at the call: "`fn(f64) -> f64 {foo}` has no derivative rule: mark it
+//! `#[differentiable]` or give it a `#[custom_derivative]`" (rustc names the function by
+//! its fn-item type). A result bound with the wrong shape (a vector helper bound as a
+//! real, a real helper bound as `Vec<f64>`) is an error at the call saying how to bind it
+//! (the traits `ScalarResult`/`VectorResult` at the value, `ScalarAdjoint`/`VectorAdjoint`
+//! at the reverse rule). A call of a known function with the wrong arity also falls
+//! through to this path and reports "has no derivative rule".
+//!
+//! At a call, each argument is classified: active real (its linearised value and adjoint),
+//! data real (lifted, adjoint discarded), active vector by name (borrowed `&v[..]`, its
+//! adjoint passed as `SliceBar(&mut v_bar[..])`), data vector or data row (copied into a
+//! lifted scratch buffer, with a scratch adjoint), anything else (integers, booleans,
+//! integer slices, `f64` loop variables whose type the model does not track) converted to
+//! the parameter's type by `IntoArg`. The reverse rule takes one sink per argument
+//! (`&mut S`, `SliceBar`, or `Discard` for an argument without an adjoint), so a real the
+//! model takes for an integer still type-checks.
+//!
+//! The helper body goes through the model pipeline with its real arguments (`f64`,
+//! `&[f64]`) as the active inputs in place of sample sites (`activity::analyse_helper`):
+//! the value rule is the primal generator's code, the reverse rule is
+//! `VjpGen::function_body_seeded`, which adds `y_bar` to the adjoint of the result between
+//! the forward and reverse sweeps; argument adjoints are then added to the caller's sinks.
+//! Early `return` is lowered before the IR: a result variable and an exit flag, with
+//! everything after a statement that may return wrapped in `if !done { .. }`, `while`
+//! conditions extended to `!done && cond`, and `for` bodies guarded by `if !done` — only
+//! control flow the compiler already differentiates (recorded regions with checkpoints).
+//!
+//! **Scratch space.** Helpers run on the caller's `Stacks`: pushes and pops are balanced
+//! within each rule call. Scratch vectors use slots from a base past every slot of the
+//! caller: each generated function binds `__helper_base` to one past the largest slot its
+//! own code takes (`helper_call::slots_used`); a helper sees its caller's stacks through
+//! `OffsetStacks` (slot `k` is the caller's `base + k`) and passes `base + its own slots`
+//! to the helpers it calls. So after warm-up, scalar helpers allocate nothing; a helper
+//! returning `Vec<f64>` allocates its result.
+//!
+//! `#[custom_derivative(partials = g)] fn f(x1: f64, ..) -> f64` gives the same shell;
+//! the value rule evaluates `f` on the primal values and adds `Σ ∂_i (x_i - value(x_i))`
+//! (zero at `f64`, the tangent at `Dual`) with `(∂_1, ..) = g(x1, .., y)`; the reverse
+//! rule adds `y_bar ∂_i` to each sink, with `y` carrying its tangent so that `Dual` gives
+//! the second order through `g`.
+//!
+//! Restrictions: helpers are free, non-generic functions; real arguments are immutable;
+//! a vector argument passed twice to the same call is a borrow error; vector helpers
+//! have no early `return`; a `#[custom_derivative]` takes and returns `f64` only.
+
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -78,6 +143,7 @@ mod analysis;
 mod codegen;
 mod diagnostics;
 mod expand;
+mod helper;
 mod ir;
 mod parse;
 mod runtime_paths;
@@ -90,4 +156,24 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::model(attr.into(), item.into()).into()
+}
+
+/// Makes a function callable from models with parameter values: the body (in the model
+/// language, plus early `return`) is compiled into a value rule and a reverse rule, so a
+/// model differentiates through it. Real arguments are `f64` or `&[f64]`; the result is
+/// `f64` or `Vec<f64>`. Ordinary Rust still calls it with `f64`s. See the `ppl` crate
+/// documentation.
+#[proc_macro_attribute]
+pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
+    helper::differentiable(attr.into(), item.into()).into()
+}
+
+/// A primitive with a hand-written derivative:
+/// `#[custom_derivative(partials = f_partials)] fn f(x1: f64, ..) -> f64`, where
+/// `fn f_partials<S: Scalar>(x1: S, .., y: S) -> (S, ..)` gives `∂y/∂x_i` at the result
+/// `y`. Models differentiate `f` with the partials, never through its body (an implicit
+/// solve such as Kepler's equation). See the `ppl` crate documentation.
+#[proc_macro_attribute]
+pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
+    helper::custom_derivative(attr.into(), item.into()).into()
 }

@@ -57,3 +57,36 @@ pub fn dual() -> TokenStream {
 pub fn ops() -> TokenStream {
     quote!(::ppl::__private::ops)
 }
+/// `::ppl::__private::rule`, every token spanned at `span` (the helper call, so that the
+/// "has no derivative rule" error points at the user's function).
+pub fn rule_at(span: proc_macro2::Span) -> TokenStream {
+    quote::quote_spanned!(span=> ::ppl::__private::rule)
+}
+/// `::ppl::__private::scalar_result`, spanned at the helper call.
+pub fn scalar_result_at(span: proc_macro2::Span) -> TokenStream {
+    quote::quote_spanned!(span=> ::ppl::__private::scalar_result)
+}
+/// `::ppl::__private::vector_result`, spanned at the helper call.
+pub fn vector_result_at(span: proc_macro2::Span) -> TokenStream {
+    quote::quote_spanned!(span=> ::ppl::__private::vector_result)
+}
+/// The `ScalarAdjoint` trait (result and adjoint of a real helper's reverse rule).
+pub fn scalar_adjoint() -> TokenStream {
+    quote!(::ppl::__private::ScalarAdjoint)
+}
+/// The `VectorAdjoint` trait (result and adjoint of a vector helper's reverse rule).
+pub fn vector_adjoint() -> TokenStream {
+    quote!(::ppl::__private::VectorAdjoint)
+}
+/// The `IntoArg` trait (passive helper arguments of unknown type).
+pub fn into_arg() -> TokenStream {
+    quote!(::ppl::__private::IntoArg)
+}
+/// The `ScalarSink` trait (adjoint of a real argument of a helper's reverse rule).
+pub fn scalar_sink() -> TokenStream {
+    quote!(::ppl::__private::ScalarSink)
+}
+/// `Discard`: the sink of an argument without an adjoint.
+pub fn discard() -> TokenStream {
+    quote!(::ppl::__private::Discard)
+}

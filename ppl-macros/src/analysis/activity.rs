@@ -93,6 +93,23 @@ pub fn analyse(p: &Program, diag: &mut Diagnostics) -> Activity {
     a
 }
 
+/// Activity of a `#[differentiable]` helper body: its real arguments (`inputs`) are the
+/// active values, as sample sites are in a model; the same checks follow.
+pub fn analyse_helper(p: &Program, inputs: &[VarId], diag: &mut Diagnostics) -> Activity {
+    let mut a = Activity::default();
+    a.active.extend(inputs.iter().copied());
+    loop {
+        let before = a.active.len();
+        visit_block(p, &p.body, &mut a);
+        if a.active.len() == before {
+            break;
+        }
+    }
+    check_block(p, &p.body, &a, diag);
+    check_index_reads(p, &p.body, &a, diag);
+    a
+}
+
 /// Every `v[i]` read whose index depends on a parameter is an error.
 fn check_index_reads(p: &Program, b: &Block, a: &Activity, diag: &mut Diagnostics) {
     struct V<'x> {

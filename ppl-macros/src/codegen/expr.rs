@@ -137,7 +137,7 @@ fn no_rule(ctx: &mut Ctx, e: &impl quote::ToTokens, name: &str) {
             format!("`{name}` is called with the wrong number of arguments here")
         } else if e.to_token_stream().to_string().starts_with(char::is_lowercase) && !name.contains("::") {
             format!(
-                "`{name}` has no derivative rule: on parameters use arithmetic, the methods {} and powi, or ppl's math functions ({}); helper functions (`#[differentiable]`) are not supported yet",
+                "`{name}` has no derivative rule: on parameters use arithmetic, the methods {} and powi, or ppl's math functions ({}), or a function marked `#[differentiable]` or `#[custom_derivative]`",
                 UNARY_METHODS.iter().chain(BINARY_METHODS).copied().collect::<Vec<_>>().join(", "),
                 MATH_FUNCTIONS.iter().map(|(n, _)| *n).filter(|n| !UNARY_METHODS.contains(n)).collect::<Vec<_>>().join(", ")
             )
@@ -339,10 +339,7 @@ pub fn primal(ctx: &mut Ctx, e: &Expr) -> TokenStream {
                         .collect();
                     quote_spanned!(span=> #path(#(#args),*))
                 }
-                None => {
-                    no_rule(ctx, &c.func, &name);
-                    quote!(<S as #scalar>::zero())
-                }
+                None => super::helper_call::primal_call(ctx, c),
             }
         }
         other => {
@@ -519,7 +516,8 @@ fn node(
                 return;
             }
             let Some(sig) = call_signature(&name, c.args.len()) else {
-                no_rule(ctx, &c.func, &name);
+                let result = super::helper_call::Result::Scalar(out, out_bar);
+                super::helper_call::linear_call(ctx, c, result, fwd, rev, node);
                 return;
             };
             let path = math_path(&name);

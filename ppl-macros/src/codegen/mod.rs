@@ -2,6 +2,7 @@
 
 pub mod describe;
 pub mod expr;
+pub mod helper_call;
 pub mod model;
 pub mod primal;
 pub mod sites;

@@ -187,6 +187,10 @@ pub fn generate(
     let mut sim = PrimalGen::new(ctx, Flavor::Simulate);
     let (sim_body, sim_back) = sim.top(&p.body);
     let _ = Kind::Real;
+    // Helpers called by a flavour take their scratch buffers past the flavour's own.
+    let hb_density = super::helper_call::slots_used(&quote!(#density_body #density_back));
+    let hb_unc = super::helper_call::slots_used(&quote!(#unc_body #unc_back));
+    let hb_sim = super::helper_call::slots_used(&quote!(#sim_body #sim_back));
 
     let (sites_text, obs_lines) = super::describe::static_parts(p);
     let site_names = sites_text.iter().map(|s| s.0.clone());
@@ -293,6 +297,7 @@ pub fn generate(
                 #data
                 let mut __lp: S = <S as #scalar>::zero();
                 let mut __off: usize = 0;
+                let __helper_base: usize = #hb_density;
                 #density_body
                 #density_back
                 Ok(__lp)
@@ -309,6 +314,7 @@ pub fn generate(
                 };
                 let mut __lp: S = 0.0;
                 let mut __off: usize = 0;
+                let __helper_base: usize = #hb_unc;
                 #unc_body
                 #unc_back
                 Ok(())
@@ -320,6 +326,7 @@ pub fn generate(
                 #data
                 let mut __lp: S = 0.0;
                 let mut __off: usize = 0;
+                let __helper_base: usize = #hb_sim;
                 #sim_body
                 #sim_back
                 Ok(())

@@ -381,6 +381,11 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                 let take = self.take(id, quote!(0), zero);
                 quote_spanned!(span=> let mut #id: Vec<S> = #take; #id.reserve((#n) as usize);)
             }
+            syn::Expr::Call(c) if super::helper_call::is_vector_helper_call(init).is_some() => {
+                // A helper returning a vector (`let v: Vec<f64> = f(...)`).
+                let call = super::helper_call::primal_vector_call(self.ctx, c);
+                quote_spanned!(span=> let mut #id: Vec<S> = #call;)
+            }
             _ => {
                 self.ctx.diag.error_at(init, "start a parameter-dependent vector with `vec![0.0; n]`, `vec![a, b, ...]` or `Vec::with_capacity(n)`, then write its elements");
                 quote!()

@@ -311,6 +311,23 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         }
     }
 
+    /// The body of a helper's reverse rule: forward sweep, `seed` (adds the caller's
+    /// adjoint of the result into the result variable's adjoint), reverse sweep.
+    pub fn function_body_seeded(&mut self, body: &Block, seed: TokenStream) -> TokenStream {
+        let sweep = self.sweep_block(body, &BTreeSet::new());
+        let fwd = sweep.forward();
+        let rev = sweep.reversed();
+        let sync = self.sync_vectors();
+        let back = self.put_backs();
+        quote! {
+            #fwd
+            #sync
+            #seed
+            #rev
+            #back
+        }
+    }
+
     fn take(&mut self, id: &syn::Ident, len: TokenStream, fill: TokenStream) -> TokenStream {
         let slot = self.slots;
         self.slots += 1;
@@ -752,6 +769,34 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             }
             _ => None,
         };
+        if parsed.is_none() {
+            if let Some(c) = super::helper_call::is_vector_helper_call(init) {
+                // A helper returning a vector: its reverse rule takes the vector's adjoint.
+                let take_bar = self.take(&bar, quote!(0), zero.clone());
+                let (mut f, mut r) = (Vec::new(), Vec::new());
+                let result = super::helper_call::Result::Vector(&id, &bar);
+                super::helper_call::linear_call(
+                    self.ctx,
+                    c,
+                    result,
+                    &mut f,
+                    &mut r,
+                    |ctx, e, o, ob, f, r| {
+                        let lin = linearize(ctx, e);
+                        let (lf, lv, lb, lr) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+                        f.push(quote!(#(#lf)* let #o: S = #lv;));
+                        r.push(quote!(let #lb: S = #ob; #(#lr)*));
+                    },
+                );
+                r.reverse();
+                out.fwd.push(quote_spanned!(span=> #(#f)* let mut #bar: Vec<S> = #take_bar; #bar.resize(#id.len(), #zero);));
+                out.rev.push(quote_spanned!(span=> #(#r)*));
+                if let Some(scope) = self.vectors.last_mut() {
+                    scope.push(v);
+                }
+                return;
+            }
+        }
         let Some((items, repeat, capacity)) = parsed else {
             self.ctx.diag.error_at(init, "start a parameter-dependent vector with `vec![0.0; n]`, `vec![a, b, ...]` or `Vec::with_capacity(n)`, then write its elements");
             return;
