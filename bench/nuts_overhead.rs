@@ -22,12 +22,21 @@
 //! gradient (momentum and position updates, velocity and kinetic energy, momentum
 //! draws): no NUTS implementation can have less overhead than this floor.
 //!
+//! Both are also projected to a gradient as fast as the hand-written analytic one of
+//! `bench/hand_written.rs` (`t_hw`, timed at the same draws): time outside the gradient
+//! per evaluation `o` (from the run, resp. the floor) gives `o / (o + t_hw)`. This is the
+//! overhead the sampler would show once the generated gradient reaches the hand-written
+//! one's speed.
+//!
 //! The median over rounds is reported with its range: both measurements of a round run
 //! back to back, so machine-speed drift on a shared machine affects the rounds unequally
 //! and the range shows it.
 
 #[path = "models.rs"]
 mod models;
+
+#[path = "hand_written.rs"]
+mod hand_written;
 
 use models::Visitor;
 use ppl::samplers::{leapfrog, Point};
@@ -100,6 +109,29 @@ impl<M: Model> Model for Counted<'_, M> {
 
 struct Overhead;
 
+/// Mean time of a hand-written gradient over `points`, cycled for at least `budget_s`.
+struct HandTiming<'p> {
+    points: &'p [&'p [f64]],
+    budget_s: f64,
+}
+
+impl hand_written::Visitor for HandTiming<'_> {
+    type Out = f64;
+    fn visit<H: hand_written::HandWritten>(self, _: &str, model: &H) -> f64 {
+        let (mut g, mut scratch) = (vec![0.0; model.dim()], Vec::new());
+        let (mut n, mut acc) = (0usize, 0.0);
+        let t0 = Instant::now();
+        while t0.elapsed().as_secs_f64() < self.budget_s || n < self.points.len() {
+            for p in self.points {
+                acc += model.log_density_gradient(black_box(p), &mut g, &mut scratch);
+                n += 1;
+            }
+        }
+        black_box(acc);
+        t0.elapsed().as_secs_f64() / n as f64
+    }
+}
+
 /// Rounds per model; the reported overhead is the median over rounds (range in brackets).
 const ROUNDS: usize = 5;
 
@@ -125,6 +157,8 @@ impl Visitor for Overhead {
         let mut overheads = Vec::with_capacity(ROUNDS);
         let mut per_gradient_us = Vec::with_capacity(ROUNDS);
         let mut floors = Vec::with_capacity(ROUNDS);
+        let (mut outside_nuts, mut outside_floor) = (Vec::new(), Vec::new());
+        let data = models::load(name)?;
         let sampled: usize = chain.stats.iter().map(|s| s.n_leapfrog).sum();
         let steps_per_draw = (sampled as f64 / chain.stats.len().max(1) as f64).round() as usize;
         for _ in 0..ROUNDS {
@@ -170,6 +204,8 @@ impl Visitor for Overhead {
             }
             let floor_total = t0.elapsed().as_secs_f64();
             floors.push(1.0 - steps as f64 * per_gradient / floor_total);
+            outside_nuts.push(total / calls as f64 - per_gradient);
+            outside_floor.push(floor_total / steps as f64 - per_gradient);
         }
         let median = |v: &mut Vec<f64>| {
             v.sort_by(f64::total_cmp);
@@ -179,13 +215,22 @@ impl Visitor for Overhead {
             overheads.iter().copied().fold(f64::INFINITY, f64::min),
             overheads.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         );
+        let hand = HandTiming {
+            points: &points,
+            budget_s: 0.5,
+        };
+        let t_hw = hand_written::visit(name, &data, hand)?;
+        let (o_nuts, o_floor) = (median(&mut outside_nuts), median(&mut outside_floor));
         Ok(format!(
-            "| {name} | {dim} | {calls_per_run} | {:.2} | {:.1} % ({:.1} – {:.1}) | {:.1} % |",
+            "| {name} | {dim} | {calls_per_run} | {:.3} | {:.1} % ({:.1} – {:.1}) | {:.1} % | {:.3} | {:.0} % | {:.0} % |",
             median(&mut per_gradient_us),
             median(&mut overheads) * 100.0,
             lo * 100.0,
             hi * 100.0,
             median(&mut floors) * 100.0,
+            t_hw * 1e6,
+            o_nuts / (o_nuts + t_hw) * 100.0,
+            o_floor / (o_floor + t_hw) * 100.0,
         ))
     }
 }
@@ -195,15 +240,15 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    println!("| model | dim | gradient evaluations per run | µs per gradient | NUTS overhead, median of {ROUNDS} (range) | floor: bare leapfrog |");
-    println!("|---|---|---|---|---|---|");
+    println!("| model | dim | gradient evaluations per run | µs per gradient | NUTS overhead, median of {ROUNDS} (range) | floor: bare leapfrog | hand-written gradient µs | NUTS overhead at hand-written speed | floor at hand-written speed |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for name in models::MODELS {
         if !asked.is_empty() && !asked.iter().any(|a| a == name) {
             continue;
         }
         match models::visit(name, Overhead) {
             Ok(Ok(row)) => println!("{row}"),
-            Ok(Err(e)) | Err(e) => println!("| {name} | error: {e} | | | | |"),
+            Ok(Err(e)) | Err(e) => println!("| {name} | error: {e} | | | | | | | |"),
         }
     }
 }
