@@ -899,29 +899,16 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let #sup = #support;
                     let #xi: usize = __off;
                     let mut #id: Vec<S> = #take;
-                    let mut __lj: S = #zero;
-                    // One transform lookup for the whole vector, not one per coordinate.
+                    // One transform lookup for the whole vector, then a tight loop.
                     let #tf = #tr::scalar_transform(#sup)?;
-                    for (__y, &__x) in #id.iter_mut().zip(&x[#xi..#xi + #nvar]) {
-                        let (__v, __l) = #tr::ScalarTransform::constrain(&#tf, __x);
-                        *__y = __v;
-                        __lj += __l;
-                    }
+                    let __lj: S = #tr::ScalarSupportTransform::constrain_slice(&#tf, &x[#xi..#xi + #nvar], &mut #id[..]);
                     __off += #nvar;
                     let mut #bar: Vec<S> = #take_bar;
                     #prior
                     { let __term: S = __term + __lj; #add }
                 ));
                 out.rev.push(quote_spanned!(span=>
-                    let mut #lo_acc: S = #zero;
-                    let mut #hi_acc: S = #zero;
-                    for ((__g, &__x), &__yb) in grad[#xi..#xi + #nvar].iter_mut().zip(&x[#xi..#xi + #nvar]).zip(#bar.iter()) {
-                        let (__xb, __tb) = #tr::ScalarTransform::constrain_vjp(&#tf, __x, __yb, __lp_bar);
-                        let (__lb, __hb) = __tb.bounds();
-                        *__g += __xb;
-                        #lo_acc += __lb;
-                        #hi_acc += __hb;
-                    }
+                    let (#lo_acc, #hi_acc): (S, S) = #tr::ScalarSupportTransform::constrain_vjp_slice(&#tf, &x[#xi..#xi + #nvar], &#bar[..], __lp_bar, &mut grad[#xi..#xi + #nvar]);
                     #(#arg_bars)*
                 ));
             }
