@@ -15,6 +15,9 @@ use quote::{format_ident, quote, quote_spanned};
 use std::collections::BTreeSet;
 use syn::spanned::Spanned;
 
+#[path = "accumulate.rs"]
+mod accumulate;
+
 /// Forward code and reverse code (in forward order; emitted reversed) of a region.
 #[derive(Default)]
 struct Sweep {
@@ -386,7 +389,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 iter,
                 body,
                 span,
-                ..
+                vars,
             } => {
                 if !is_active_block(self.ctx, body) {
                     out.fwd.push(self.primal_stmt(s));
@@ -406,6 +409,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let inner = self.fused_scope(body, later);
                     out.fwd
                         .push(quote_spanned!(*span=> #sync for #pat in #iter #inner));
+                } else if self.accumulates_only(body)
+                    && self.accumulation_loop(pat, iter, vars, body, *span, out)
+                {
+                    // An index-range accumulation: a reduction forward, seeded reverse.
                 } else if self.accumulates_only(body) {
                     // The loop only adds into outer scalars: their adjoints are the same in
                     // every iteration, so no checkpoint is needed. Forward: the plain loop.
