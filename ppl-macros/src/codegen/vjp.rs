@@ -17,6 +17,8 @@ use syn::spanned::Spanned;
 
 #[path = "accumulate.rs"]
 mod accumulate;
+#[path = "unjournaled.rs"]
+mod unjournaled;
 
 /// Forward code and reverse code (in forward order; emitted reversed) of a region.
 #[derive(Default)]
@@ -199,6 +201,8 @@ pub struct VjpGen<'c, 'a> {
     in_replay: bool,
     /// Identifiers of journaled vectors (`vid` → variable) of the enclosing recorded regions.
     journal_ids: Vec<VarId>,
+    /// Vectors whose element writes need no journal (see `unjournaled.rs`).
+    unjournaled: BTreeSet<VarId>,
 }
 
 impl<'c, 'a> VjpGen<'c, 'a> {
@@ -211,11 +215,18 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             vectors: vec![Vec::new()],
             in_replay: false,
             journal_ids: Vec::new(),
+            unjournaled: BTreeSet::new(),
         }
     }
 
     /// The body of `__gradient` (forward sweep, reverse sweep, buffers returned).
     pub fn function_body(&mut self, body: &Block) -> TokenStream {
+        self.unjournaled = unjournaled::unjournaled_vectors(
+            body,
+            |v| self.ctx.activity.is_active(v),
+            |v| self.ctx.program.var(v).kind,
+            &self.ctx.program.sites,
+        );
         let sweep = self.sweep_block(body, &BTreeSet::new());
         let fwd = sweep.forward();
         let rev = sweep.reversed();
@@ -409,6 +420,16 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let inner = self.fused_scope(body, later);
                     out.fwd
                         .push(quote_spanned!(*span=> #sync for #pat in #iter #inner));
+                } else if self.stateless(body) {
+                    // Writes only unjournaled vectors: plain forward loop, reverse replays.
+                    let it = self.ctx.temp("it");
+                    let primal = self.journaled_primal(body, &[]);
+                    out.fwd.push(
+                        quote_spanned!(*span=> let #it = #iter; for #pat in #it.clone() #primal),
+                    );
+                    let replay = self.replay(body, &[]);
+                    out.rev
+                        .push(quote_spanned!(*span=> for #pat in #it.clone().rev() #replay));
                 } else if self.accumulates_only(body)
                     && self.accumulation_loop(pat, iter, vars, body, *span, out)
                 {
@@ -717,6 +738,23 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 out.fwd.push(quote_spanned!(span=> #(#f)* #id = #val;));
                 out.rev
                     .push(quote_spanned!(span=> let #lb: S = #bar; #bar = #zero; #(#r)*));
+            }
+            Place::Element(_, index) if self.unjournaled.contains(&v) => {
+                // Plain writes (see `unjournaled.rs`): no old value, forward or reverse.
+                let i = self.ctx.temp("i");
+                let lin = linearize(self.ctx, value);
+                let (f, val, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+                let (write, seed, reset) = match op {
+                    None => (quote!(=), quote!(#bar[#i]), quote!(#bar[#i] = #zero;)),
+                    Some(syn::BinOp::SubAssign(_)) => (quote!(-=), quote!(-#bar[#i]), quote!()),
+                    _ => (quote!(+=), quote!(#bar[#i]), quote!()),
+                };
+                // A replay runs after every reader: the vector's state no longer matters.
+                let store = (!self.in_replay).then(|| quote!(#id[#i] #write #val;));
+                out.fwd
+                    .push(quote_spanned!(span=> let #i: usize = (#index) as usize; #(#f)* #store));
+                out.rev
+                    .push(quote_spanned!(span=> let #lb: S = #seed; #reset #(#r)*));
             }
             Place::Element(_, index) => {
                 let i = self.ctx.temp("i");
@@ -1111,6 +1149,13 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         }
     }
 
+    /// `true` when the only outer state a loop body changes is unjournaled vectors (so an
+    /// iteration's replay needs nothing restored).
+    fn stateless(&self, body: &Block) -> bool {
+        let (scalars, vectors, passive) = self.overwritten(body);
+        scalars.is_empty() && vectors.is_empty() && passive.is_empty()
+    }
+
     /// `true` when the only outer state a loop body changes is active scalars updated by
     /// `+=`/`-=` with right-hand sides that do not read them, and read nowhere else in it.
     fn accumulates_only(&self, body: &Block) -> bool {
@@ -1163,7 +1208,9 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             if !self.ctx.activity.is_active(v) {
                 passive.push(v);
             } else if var.kind == Kind::Reals {
-                vectors.push(v);
+                if !self.unjournaled.contains(&v) {
+                    vectors.push(v);
+                }
             } else {
                 scalars.push(v);
             }
@@ -1237,16 +1284,25 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         trips: Option<syn::Ident>,
         out: &mut Sweep,
     ) {
-        let (save, restore, undo, _, vectors) = self.checkpoint(body);
+        let (save, restore, mut undo, _, vectors) = self.checkpoint(body);
         let primal = self.journaled_primal(body, &vectors);
         let count = trips.as_ref().map(|t| quote!(#t += 1;));
         let push_trips = trips.as_ref().map(|t| quote!(__stacks.counts.push(#t);));
+        let (nj, push_nj) = if vectors.is_empty() {
+            undo = quote!();
+            (quote!(), quote!())
+        } else {
+            (
+                quote!(let mut __nj: usize = 0;),
+                quote!(__stacks.counts.push(__nj);),
+            )
+        };
         out.fwd.push(quote_spanned!(span=>
             #head {
                 #save
-                let mut __nj: usize = 0;
+                #nj
                 #primal
-                __stacks.counts.push(__nj);
+                #push_nj
                 #count
             }
             #push_trips
