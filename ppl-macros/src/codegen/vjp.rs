@@ -249,6 +249,16 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         quote!(__stacks.take(#slot, #len, #fill))
     }
 
+    /// [`Self::take`] of a vector whose every element the caller writes (no fill).
+    fn take_overwritten(&mut self, id: &syn::Ident, len: TokenStream) -> TokenStream {
+        let slot = self.slots;
+        self.slots += 1;
+        if let Some(s) = self.scopes.last_mut() {
+            s.push((slot, id.clone()));
+        }
+        quote!(__stacks.take_overwritten(#slot, #len))
+    }
+
     fn put_backs(&mut self) -> TokenStream {
         let taken = std::mem::take(self.scopes.last_mut().expect("scope"));
         let items = taken
@@ -925,10 +935,26 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 ));
             }
             Some(n) => {
-                let take = self.take(&id, quote!(#nvar), quote!(#zero));
+                // Every element is written by the transform below: no fill needed.
+                let take = self.take_overwritten(&id, quote!(#nvar));
                 let take_bar = self.take(&bar, quote!(#nvar), quote!(#zero));
+                let passive_prior = site.dist.args.iter().all(|a| !self.ctx.is_active(a));
                 let prior = if flat {
                     quote!(let __term: S = #zero; let #dp: [S; #nparams] = [#zero; #nparams];)
+                } else if passive_prior {
+                    // Constant parameters: no parameter adjoints, one tight loop.
+                    quote! {
+                        let __term: S = {
+                            let __ys: &[S] = &#id[..#nvar];
+                            let __bs: &mut [S] = &mut #bar[..#nvar];
+                            #root::reduce_sum(0..#nvar, |__i: usize| {
+                                let (__lp, __dy, _) = #dist::ContinuousDistribution::lpdf_grad(&#dvar, __ys[__i]);
+                                __bs[__i] += __dy * __lp_bar;
+                                __lp
+                            })
+                        };
+                        let #dp: [S; #nparams] = [#zero; #nparams];
+                    }
                 } else {
                     quote! {
                         let (__term, __dpd) = #dist::Iid { dist: #dvar, n: #nvar }.lpdf_vjp(&#id[..], __lp_bar, &mut #bar[..])?;
