@@ -7,7 +7,7 @@ use crate::distributions::gamma::{
     STIRLING_MIN,
 };
 use crate::distributions::normal::HALF_LN_2PI;
-use crate::distributions::{validation, ContinuousDistribution, Sample};
+use crate::distributions::{validation, ContinuousDistribution, Needed, Sample};
 use crate::error::{Error, Result};
 use crate::math::{digamma, lbeta, ScalarMath};
 use crate::transforms::Support;
@@ -114,28 +114,52 @@ impl<S: Scalar> ContinuousDistribution<S> for Beta<S, S> {
             return zero;
         }
         let dy = (alpha - 1.0) / y - (beta - 1.0) / (-y + 1.0);
-        let (dalpha, dbeta) = if alpha.value() >= STIRLING_MIN && beta.value() >= STIRLING_MIN {
-            let (n, x1, ln_x1, x2, ln_x2) = scaled(alpha, beta, y, ln_y, ln_1m_y);
-            let common = stirling_delta_deriv(n) - (n * 2.0).recip();
-            (
-                ln_ratio(alpha, x1, ln_x1) + (alpha * 2.0).recip() - stirling_delta_deriv(alpha)
-                    + common,
-                ln_ratio(beta, x2, ln_x2) + (beta * 2.0).recip() - stirling_delta_deriv(beta)
-                    + common,
-            )
-        } else {
-            let psi_n = digamma(alpha + beta);
-            (
-                ln_y - digamma(alpha) + psi_n,
-                ln_1m_y - digamma(beta) + psi_n,
-            )
-        };
+        let (dalpha, dbeta) = shape_partials(alpha, beta, y, ln_y, ln_1m_y);
         (lp, dy, Beta(dalpha, dbeta))
+    }
+
+    /// Skips the shape partials (three digammas, or Stirling's derivatives) when both
+    /// shapes are data.
+    #[inline]
+    fn lpdf_grad_needed(&self, y: S, need: Needed) -> (S, S, Self) {
+        if need.has_param(0) || need.has_param(1) {
+            return self.lpdf_grad(y);
+        }
+        let Beta(alpha, beta) = *self;
+        let zero = (neg_inf(), S::zero(), Beta(S::zero(), S::zero()));
+        let Some((_, _, lp)) = pieces(alpha, beta, y) else {
+            return zero;
+        };
+        if !lp.is_finite() {
+            return zero;
+        }
+        let dy = (alpha - 1.0) / y - (beta - 1.0) / (-y + 1.0);
+        (lp, dy, Beta(S::zero(), S::zero()))
     }
 
     #[inline]
     fn support(&self) -> Support<S> {
         Support::UnitInterval
+    }
+}
+
+/// `(∂/∂α, ∂/∂β)` of the beta log density (see [`Beta`]'s formula).
+#[inline(always)]
+fn shape_partials<S: Scalar>(alpha: S, beta: S, y: S, ln_y: S, ln_1m_y: S) -> (S, S) {
+    if alpha.value() >= STIRLING_MIN && beta.value() >= STIRLING_MIN {
+        let (n, x1, ln_x1, x2, ln_x2) = scaled(alpha, beta, y, ln_y, ln_1m_y);
+        let common = stirling_delta_deriv(n) - (n * 2.0).recip();
+        (
+            ln_ratio(alpha, x1, ln_x1) + (alpha * 2.0).recip() - stirling_delta_deriv(alpha)
+                + common,
+            ln_ratio(beta, x2, ln_x2) + (beta * 2.0).recip() - stirling_delta_deriv(beta) + common,
+        )
+    } else {
+        let psi_n = digamma(alpha + beta);
+        (
+            ln_y - digamma(alpha) + psi_n,
+            ln_1m_y - digamma(beta) + psi_n,
+        )
     }
 }
 

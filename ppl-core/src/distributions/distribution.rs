@@ -20,8 +20,65 @@ pub trait ContinuousDistribution<S: Scalar>: Params<S> {
     fn lpdf(&self, y: S) -> S;
     /// `(log p, ∂ log p/∂y, ∂ log p/∂params)`.
     fn lpdf_grad(&self, y: S) -> (S, S, Self);
+    /// [`lpdf_grad`](Self::lpdf_grad) when the caller needs only the partials flagged in
+    /// `need` (the others may come back as `0`): distributions skip work for arguments
+    /// that are data, e.g. the digammas of `Gamma(2.0, tau)`'s constant shape. The value
+    /// `log p` is always complete. Default: `lpdf_grad`.
+    ///
+    /// ```
+    /// use ppl_core::distributions::{ContinuousDistribution, Gamma, Needed};
+    /// // Only ∂/∂y and ∂/∂β: ψ(α) is not evaluated, ∂/∂α comes back as 0.
+    /// let (lp, dy, Gamma(da, db)) =
+    ///     Gamma(2.5, 1.5).lpdf_grad_needed(0.7, Needed::VALUE | Needed::param(1));
+    /// let (lp_all, dy_all, Gamma(_, db_all)) = Gamma(2.5, 1.5).lpdf_grad(0.7);
+    /// assert_eq!((lp, dy, da, db), (lp_all, dy_all, 0.0, db_all));
+    /// ```
+    #[inline(always)]
+    fn lpdf_grad_needed(&self, y: S, need: Needed) -> (S, S, Self) {
+        let _ = need;
+        self.lpdf_grad(y)
+    }
     /// Where the value lives; chooses the transform of a sample site.
     fn support(&self) -> Support<S>;
+}
+
+/// Which partials of a log density a caller needs: bit 0 the value `y`, bit `1 + j`
+/// parameter `j` (Stan's order). Generated code knows which arguments are data; the
+/// vectorised rules read it off their adjoint sinks ([`NoAdjoint`](crate::distributions::NoAdjoint)
+/// is data). A constant `Needed` lets the compiler drop the skipped work entirely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Needed(pub u32);
+
+impl Needed {
+    /// Every partial.
+    pub const ALL: Needed = Needed(u32::MAX);
+    /// No partial (the value only).
+    pub const NONE: Needed = Needed(0);
+    /// The partial with respect to the value `y`.
+    pub const VALUE: Needed = Needed(1);
+    /// The partial with respect to parameter `j` (0-based, Stan's order).
+    #[inline(always)]
+    pub const fn param(j: usize) -> Needed {
+        Needed(2 << j)
+    }
+    /// `true` if the value's partial is needed.
+    #[inline(always)]
+    pub const fn value(self) -> bool {
+        self.0 & 1 != 0
+    }
+    /// `true` if parameter `j`'s partial is needed.
+    #[inline(always)]
+    pub const fn has_param(self, j: usize) -> bool {
+        self.0 & (2 << j) != 0
+    }
+}
+
+impl std::ops::BitOr for Needed {
+    type Output = Needed;
+    #[inline(always)]
+    fn bitor(self, rhs: Needed) -> Needed {
+        Needed(self.0 | rhs.0)
+    }
 }
 
 /// A univariate distribution on the integers.

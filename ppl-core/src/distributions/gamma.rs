@@ -34,7 +34,7 @@
 use crate::ad::Scalar;
 use crate::distributions::family::neg_inf;
 use crate::distributions::normal::HALF_LN_2PI;
-use crate::distributions::{validation, ContinuousDistribution, Sample};
+use crate::distributions::{validation, ContinuousDistribution, Needed, Sample};
 use crate::error::{Error, Result};
 use crate::math::{digamma, lgamma, ScalarMath};
 use crate::transforms::Support;
@@ -237,6 +237,25 @@ impl<S: Scalar> ContinuousDistribution<S> for Gamma<S, S> {
         let dalpha = gamma_kernel_dalpha(alpha, x, ln_x);
         let dbeta = alpha / beta - y;
         (lp, dy, Gamma(dalpha, dbeta))
+    }
+
+    /// Skips `∂/∂α` (a digamma, or Stirling's derivative) when the shape is data.
+    #[inline]
+    fn lpdf_grad_needed(&self, y: S, need: Needed) -> (S, S, Self) {
+        if need.has_param(0) {
+            return self.lpdf_grad(y);
+        }
+        let Gamma(alpha, beta) = *self;
+        let zero = (neg_inf(), S::zero(), Gamma(S::zero(), S::zero()));
+        let Some((x, ln_x, ln_y)) = gamma_pieces(alpha, beta, y) else {
+            return zero;
+        };
+        let lp = gamma_kernel(alpha, x, ln_x) - ln_y;
+        if !lp.is_finite() {
+            return zero;
+        }
+        let dy = (alpha - 1.0) / y - beta;
+        (lp, dy, Gamma(S::zero(), alpha / beta - y))
     }
 
     #[inline]

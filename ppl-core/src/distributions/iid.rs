@@ -1,7 +1,7 @@
 //! `dist.iid(n)`: `n` independent copies of a univariate distribution, as one vector site.
 
 use crate::ad::Scalar;
-use crate::distributions::{ContinuousDistribution, DiscreteDistribution, Sample};
+use crate::distributions::{ContinuousDistribution, DiscreteDistribution, Needed, Sample};
 use crate::error::{Error, Result};
 use rand::Rng;
 
@@ -51,13 +51,40 @@ impl<D> Iid<D> {
     where
         D: ContinuousDistribution<S>,
     {
+        self.lpdf_vjp_needed(y, lp_bar, y_bar, Needed::ALL)
+    }
+
+    /// [`lpdf_vjp`](Self::lpdf_vjp) computing only the parameter partials flagged in
+    /// `need` (the others come back as `0`; the value's partial is always accumulated):
+    /// for priors whose parameters are data, e.g. `Beta(2.0, 2.0).iid(n)` skips three
+    /// digammas per element. See [`ContinuousDistribution::lpdf_grad_needed`].
+    ///
+    /// ```
+    /// use ppl_core::distributions::{Beta, IidExt, Needed};
+    /// let y = [0.2, 0.7];
+    /// let mut y_bar = [0.0; 2];
+    /// let (lp, Beta(da, db)) = Beta(2.0, 2.0).iid(2)
+    ///     .lpdf_vjp_needed(&y, 1.0, &mut y_bar, Needed::VALUE).unwrap();
+    /// assert!((lp - (6.0f64 * 0.2 * 0.8).ln() - (6.0f64 * 0.7 * 0.3).ln()).abs() < 1e-14);
+    /// assert_eq!((da, db), (0.0, 0.0));
+    /// ```
+    pub fn lpdf_vjp_needed<S: Scalar>(
+        &self,
+        y: &[S],
+        lp_bar: S,
+        y_bar: &mut [S],
+        need: Needed,
+    ) -> Result<(S, D)>
+    where
+        D: ContinuousDistribution<S>,
+    {
         self.check_len(D::NAME, y.len())?;
         self.check_len(D::NAME, y_bar.len())?;
         let k = D::PARAM_NAMES.len();
         let (mut acc, mut buf) = ([S::zero(); 8], [S::zero(); 8]);
         let mut total = S::zero();
         for (yi, yb) in y.iter().zip(y_bar.iter_mut()) {
-            let (lp, dy, dp) = self.dist.lpdf_grad(*yi);
+            let (lp, dy, dp) = self.dist.lpdf_grad_needed(*yi, need | Needed::VALUE);
             total += lp;
             *yb += dy * lp_bar;
             dp.write_params(&mut buf[..k]);

@@ -37,32 +37,95 @@ pub struct Normal<M, S>(pub M, pub S);
 crate::continuous_distribution!(Normal, normal_lpdf, normal_lpdf_vjp, [mu: M, sigma: Sg]);
 
 impl<S: Scalar> ContinuousDistribution<S> for Normal<S, S> {
-    #[inline]
+    // Inlined into loops, the σ-only work (`1/σ`, the branch-free `ln σ` kernel) is
+    // loop-invariant when σ is, and LLVM hoists it.
+    #[inline(always)]
     fn lpdf(&self, y: S) -> S {
         let Normal(mu, sigma) = *self;
-        if !(sigma.value() > 0.0 && sigma.is_finite() && mu.is_finite() && y.is_finite()) {
-            return neg_inf();
-        }
-        let z = (y - mu) / sigma;
-        -(z * z * 0.5) - sigma.ln() - HALF_LN_2PI
+        NormalScale::new(sigma).lpdf(y, mu)
     }
 
-    #[inline]
+    #[inline(always)]
     fn lpdf_grad(&self, y: S) -> (S, S, Self) {
         let Normal(mu, sigma) = *self;
-        if !(sigma.value() > 0.0 && sigma.is_finite() && mu.is_finite() && y.is_finite()) {
-            return (neg_inf(), S::zero(), Normal(S::zero(), S::zero()));
-        }
-        let inv_sigma = sigma.recip();
-        let z = (y - mu) * inv_sigma;
-        let lp = -(z * z * 0.5) - sigma.ln() - HALF_LN_2PI;
-        let dmu = z * inv_sigma;
-        (lp, -dmu, Normal(dmu, (z * z - 1.0) * inv_sigma))
+        let (lp, dy, dmu, dsigma) = NormalScale::new(sigma).lpdf_grad(y, mu);
+        (lp, dy, Normal(dmu, dsigma))
     }
 
     #[inline]
     fn support(&self) -> Support<S> {
         Support::Real
+    }
+}
+
+/// The σ-dependent parts of [`Normal`]'s log density, `1/σ` and `ln σ`, computed once for
+/// many observations sharing one scale (a likelihood loop `y[n] ~ Normal(mu[n], sigma)`):
+/// generated code can build it before the loop and call [`NormalScale::lpdf_grad`] per
+/// observation, which then costs no logarithm and no division.
+///
+/// # Formula
+///
+/// ```text
+/// log p(y | μ, σ) = -½ z² - ln σ - ½ ln(2π),   z = (y - μ)·(1/σ)
+/// ∂/∂y = -z/σ     ∂/∂μ = z/σ     ∂/∂σ = (z² - 1)/σ
+/// ```
+///
+/// Same results as [`Normal::lpdf_grad`] (bit for bit: the same operations), including
+/// `-∞` with zero partials for an invalid `σ`, `μ` or a non-finite `y`.
+///
+/// # Examples
+///
+/// ```
+/// use ppl_core::distributions::{ContinuousDistribution, Normal, NormalScale};
+/// let scale = NormalScale::new(2.0);
+/// for (y, mu) in [(0.5, 0.0), (1.5, -1.0)] {
+///     let (lp, dy, dmu, dsigma) = scale.lpdf_grad(y, mu);
+///     assert_eq!((lp, dy, Normal(dmu, dsigma)), Normal(mu, 2.0).lpdf_grad(y));
+///     assert_eq!(scale.lpdf(y, mu), Normal(mu, 2.0).lpdf(y));
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NormalScale<S> {
+    /// `1/σ`.
+    pub inv_sigma: S,
+    /// `ln σ + ½ ln(2π)`, the normalising term.
+    pub log_norm: S,
+    /// `σ > 0` and finite.
+    pub valid: bool,
+}
+
+impl<S: Scalar> NormalScale<S> {
+    /// Prepares `1/σ` and `ln σ` (one division, one logarithm).
+    #[inline(always)]
+    pub fn new(sigma: S) -> Self {
+        NormalScale {
+            inv_sigma: sigma.recip(),
+            log_norm: sigma.ln() + HALF_LN_2PI,
+            valid: sigma.value() > 0.0 && sigma.is_finite(),
+        }
+    }
+
+    /// `log p(y | μ, σ)`.
+    #[inline(always)]
+    pub fn lpdf(&self, y: S, mu: S) -> S {
+        if !(self.valid && mu.is_finite() && y.is_finite()) {
+            return neg_inf();
+        }
+        let z = (y - mu) * self.inv_sigma;
+        -(z * z * 0.5) - self.log_norm
+    }
+
+    /// `(log p, ∂/∂y, ∂/∂μ, ∂/∂σ)`.
+    #[inline(always)]
+    pub fn lpdf_grad(&self, y: S, mu: S) -> (S, S, S, S) {
+        if !(self.valid && mu.is_finite() && y.is_finite()) {
+            return (neg_inf(), S::zero(), S::zero(), S::zero());
+        }
+        let inv_sigma = self.inv_sigma;
+        let z = (y - mu) * inv_sigma;
+        let lp = -(z * z * 0.5) - self.log_norm;
+        let dmu = z * inv_sigma;
+        (lp, -dmu, dmu, (z * z - 1.0) * inv_sigma)
     }
 }
 

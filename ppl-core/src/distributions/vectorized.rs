@@ -7,7 +7,7 @@
 //! partials), `&mut [S]` for a slice, [`NoAdjoint`] for data.
 
 use crate::ad::Scalar;
-use crate::distributions::{ContinuousDistribution, DiscreteDistribution};
+use crate::distributions::{ContinuousDistribution, DiscreteDistribution, Needed};
 use crate::error::{Error, Result};
 
 /// An argument that broadcasts: a scalar, or a slice of per-element values.
@@ -96,6 +96,9 @@ impl IntArg for &[usize] {
 
 /// Where an argument's adjoint goes.
 pub trait Adjoint<S: Scalar> {
+    /// `false` for a sink that discards ([`NoAdjoint`]): its argument is data and its
+    /// partials need not be computed.
+    const ACTIVE: bool = true;
     /// Adds the adjoint contribution of element `i`.
     fn add(&mut self, i: usize, v: S);
 }
@@ -117,6 +120,7 @@ impl<S: Scalar> Adjoint<S> for &mut [S] {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoAdjoint;
 impl<S: Scalar> Adjoint<S> for NoAdjoint {
+    const ACTIVE: bool = false;
     #[inline(always)]
     fn add(&mut self, _i: usize, _v: S) {}
 }
@@ -162,6 +166,9 @@ pub trait Broadcast<S: Scalar> {
 
 /// Adjoint sinks shaped like a broadcast distribution's parameters.
 pub trait AdjointSinks<S: Scalar, E> {
+    /// The parameters whose sinks are active ([`Adjoint::ACTIVE`]), as the parameter bits
+    /// of a [`Needed`] mask.
+    const NEEDED: Needed = Needed(u32::MAX & !1);
     /// Adds element `i`'s parameter partials (packed as a distribution) times nothing more.
     fn add(&mut self, i: usize, partials: &E);
 }
@@ -187,6 +194,18 @@ macro_rules! impl_broadcast {
         impl<S: $crate::ad::Scalar, $($A: $crate::distributions::Adjoint<S>),+>
             $crate::distributions::AdjointSinks<S, $ty<$($crate::impl_params!(@s $A S)),+>> for $ty<$($A),+>
         {
+            const NEEDED: $crate::distributions::Needed = {
+                let mut mask = 0u32;
+                let mut j = 0u32;
+                $(
+                    if <$A as $crate::distributions::Adjoint<S>>::ACTIVE {
+                        mask |= 2 << j;
+                    }
+                    j += 1;
+                )+
+                let _ = j;
+                $crate::distributions::Needed(mask)
+            };
             #[inline(always)]
             fn add(&mut self, i: usize, g: &$ty<$($crate::impl_params!(@s $A S)),+>) {
                 let mut partials = [$($crate::impl_broadcast!(@zero $p S)),+];
@@ -241,10 +260,18 @@ where
         <B::Element as crate::distributions::Params<S>>::NAME,
         y.arg_len(),
     )?;
+    // Partials of data arguments (NoAdjoint sinks) are skipped, e.g. digammas of
+    // constant shapes.
+    let need = PB::NEEDED
+        | if YB::ACTIVE {
+            Needed::VALUE
+        } else {
+            Needed::NONE
+        };
     let mut total = S::zero();
     let mut scaled = [S::zero(); 8];
     for i in 0..n {
-        let (lp, dy, dp) = dist.element(i).lpdf_grad(y.at(i));
+        let (lp, dy, dp) = dist.element(i).lpdf_grad_needed(y.at(i), need);
         total += lp;
         y_bar.add(i, dy * lp_bar);
         p_bar.add(i, &scale_params(&dp, lp_bar, &mut scaled));
@@ -346,6 +373,39 @@ mod tests {
             &mut sinks,
         )
         .unwrap();
+    }
+
+    #[test]
+    fn data_arguments_skip_their_partials() {
+        use crate::distributions::Gamma;
+        type Sinks<'a> = Gamma<NoAdjoint, &'a mut f64>;
+        assert_eq!(
+            <Sinks as AdjointSinks<f64, Gamma<f64, f64>>>::NEEDED,
+            Needed::param(1)
+        );
+        assert_eq!(
+            <Normal<&mut [f64], &mut f64> as AdjointSinks<f64, Normal<f64, f64>>>::NEEDED,
+            Needed::param(0) | Needed::param(1)
+        );
+        // Same value and active partials as the full rule.
+        let y = [0.5, 1.5, 4.0];
+        let mut beta_bar = 0.0;
+        let lp = lpdf_sum_vjp(
+            &Gamma(2.5, 1.5),
+            Data(&y),
+            2.0,
+            &mut NoAdjoint,
+            &mut Gamma(NoAdjoint, &mut beta_bar),
+        )
+        .unwrap();
+        let mut want = (0.0, 0.0);
+        for &yi in &y {
+            let (l, _, Gamma(_, db)) = Gamma(2.5, 1.5).lpdf_grad(yi);
+            want.0 += l;
+            want.1 += 2.0 * db;
+        }
+        assert!((lp - want.0).abs() <= 1e-14 * want.0.abs());
+        assert!((beta_bar - want.1).abs() <= 1e-14 * want.1.abs());
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! Elementary functions (Rust's `f64` methods) as primitives with value, JVP and VJP rules.
 //!
+//! `exp`, `ln`, `ln_1p` and `exp_m1` take their values from the branch-free inlined
+//! kernels of [`crate::math::kernels`] (within 1–2 ulp, no libm call, vectorisable in
+//! loops); the others from Rust's `f64` methods.
+//!
 //! Each primitive is a zero-sized rule type; [`unary_primitive!`](crate::unary_primitive)
 //! and [`binary_primitive!`](crate::binary_primitive) derive `f` and `f_vjp` from it, and the
 //! [`ScalarMath`] trait offers them as methods so generic code reads like ordinary Rust
@@ -42,8 +46,8 @@ macro_rules! unary_rules {
 }
 
 unary_rules! {
-    Exp exp exp_vjp |x, y| y, f64::exp;
-    Ln ln ln_vjp |x, y| x.recip(), f64::ln;
+    Exp exp exp_vjp |x, y| y, crate::math::kernels::exp;
+    Ln ln ln_vjp |x, y| x.recip(), crate::math::kernels::ln;
     Log2 log2 log2_vjp |x, y| (x * std::f64::consts::LN_2).recip(), f64::log2;
     Log10 log10 log10_vjp |x, y| (x * std::f64::consts::LN_10).recip(), f64::log10;
     Sqrt sqrt sqrt_vjp |x, y| (y * 2.0).recip(), f64::sqrt;
@@ -61,8 +65,8 @@ unary_rules! {
     Acosh acosh acosh_vjp |x, y| sqrt(x * x - 1.0).recip(), f64::acosh;
     Atanh atanh atanh_vjp |x, y| (-(x * x) + 1.0).recip(), f64::atanh;
     Abs abs abs_vjp |x, y| S::cst(sign(x.value())), f64::abs;
-    Ln1p ln_1p ln_1p_vjp |x, y| (x + 1.0).recip(), f64::ln_1p;
-    ExpM1 exp_m1 exp_m1_vjp |x, y| y + 1.0, f64::exp_m1;
+    Ln1p ln_1p ln_1p_vjp |x, y| (x + 1.0).recip(), crate::math::kernels::ln_1p;
+    ExpM1 exp_m1 exp_m1_vjp |x, y| y + 1.0, crate::math::kernels::exp_m1;
 }
 
 #[inline(always)]

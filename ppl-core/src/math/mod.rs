@@ -7,6 +7,7 @@ pub mod elementary;
 pub mod erf;
 pub mod gamma_family;
 pub mod gp;
+pub mod kernels;
 pub mod linalg;
 pub mod log_exp;
 pub mod reductions;
