@@ -259,6 +259,19 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         quote!(__stacks.take_overwritten(#slot, #len))
     }
 
+    /// The constant `Needed` mask of a log density's partials: the value's when
+    /// `value_active`, and each active argument's (see `ppl_core::distributions::Needed`).
+    fn needed(&self, args: &[syn::Expr], value_active: bool) -> TokenStream {
+        let dist = rt::dist();
+        let mut bits: u32 = u32::from(value_active);
+        for (j, a) in args.iter().enumerate() {
+            if self.ctx.is_active(a) {
+                bits |= 2u32.checked_shl(j as u32).unwrap_or(0);
+            }
+        }
+        quote!(#dist::Needed(#bits))
+    }
+
     fn put_backs(&mut self) -> TokenStream {
         let taken = std::mem::take(self.scopes.last_mut().expect("scope"));
         let items = taken
@@ -902,6 +915,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             })
             .collect();
         let nparams = lins.len();
+        let need = self.needed(&site.dist.args, true);
         let add = self.add_term(name, quote!(__term));
         match &site.dist.iid {
             None => {
@@ -909,7 +923,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     quote!(let __term: S = #zero; let #dp: [S; #nparams] = [#zero; #nparams];)
                 } else {
                     quote! {
-                        let (__term, __dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad(&#dvar, #id);
+                        let (__term, __dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, #id, #need);
                         #bar += __dy * __lp_bar;
                         let mut #dp: [S; #nparams] = [#zero; #nparams];
                         #dist::Params::write_params(&__dpd, &mut #dp);
@@ -948,7 +962,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                             let __ys: &[S] = &#id[..#nvar];
                             let __bs: &mut [S] = &mut #bar[..#nvar];
                             #root::reduce_sum(0..#nvar, |__i: usize| {
-                                let (__lp, __dy, _) = #dist::ContinuousDistribution::lpdf_grad(&#dvar, __ys[__i]);
+                                let (__lp, __dy, _) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, __ys[__i], #dist::Needed::VALUE);
                                 __bs[__i] += __dy * __lp_bar;
                                 __lp
                             })
@@ -957,7 +971,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     }
                 } else {
                     quote! {
-                        let (__term, __dpd) = #dist::Iid { dist: #dvar, n: #nvar }.lpdf_vjp(&#id[..], __lp_bar, &mut #bar[..])?;
+                        let (__term, __dpd) = #dist::Iid { dist: #dvar, n: #nvar }.lpdf_vjp_needed(&#id[..], __lp_bar, &mut #bar[..], #need)?;
                         let mut #dp: [S; #nparams] = [#zero; #nparams];
                         #dist::Params::write_params(&__dpd, &mut #dp);
                     }
@@ -1016,6 +1030,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             let lins = self.dist_args(d);
             let vals: Vec<&syn::Ident> = lins.iter().map(|l| &l.value).collect();
             let nparams = lins.len();
+            let need = self.needed(&d.args, self.ctx.is_active(value));
             let dp = self.ctx.temp("dp");
             let fwd_args = lins.iter().map(|l| {
                 let f = &l.forward;
@@ -1037,7 +1052,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     quote!(#(#yf)*),
                     quote!(let #yb: S = #dy * __lp_bar; #(#yr)*),
                     quote! {
-                        let (__term, #dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad(&#dist::#dname(#(#vals),*), #yv);
+                        let (__term, #dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dist::#dname(#(#vals),*), #yv, #need);
                     },
                 )
             };
