@@ -436,7 +436,7 @@ pub fn vector_transform<S: Scalar>(support: Support<S>) -> Result<VectorSupportT
 /// assert_eq!(y, 0.5);
 /// assert!(constrain_scalar(Support::<f64>::Ordered(2), 0.0).is_err());
 /// ```
-#[inline]
+#[inline(always)]
 pub fn constrain_scalar<S: Scalar>(support: Support<S>, x: S) -> Result<(S, S)> {
     Ok(scalar_transform(support)?.constrain(x))
 }
@@ -450,7 +450,7 @@ pub fn constrain_scalar<S: Scalar>(support: Support<S>, x: S) -> Result<(S, S)> 
 /// let (xb, lo_b, hi_b) = constrain_scalar_vjp(Support::Interval(0.0, 2.0), 0.0, 1.0, 0.0).unwrap();
 /// assert_eq!((xb, lo_b, hi_b), (0.5, 0.5, 0.5));    // 2·¼, σ(-0), σ(0)
 /// ```
-#[inline]
+#[inline(always)]
 pub fn constrain_scalar_vjp<S: Scalar>(
     support: Support<S>,
     x: S,
