@@ -4,8 +4,10 @@
 //! into one active scalar (a dot product `eta += x[n][k] * beta[k]`, a sum of squares)
 //! needs no checkpoint: the adjoint of `acc` is the same in every iteration, so
 //!
-//! * the forward sweep is the sum `acc += Σ_k e_k`, computed by `reduce_sum` with four
-//!   independent partial sums (the in-order sum is a chain of dependent additions);
+//! * the forward sweep is the sum `acc += Σ_k e_k`, computed with four independent
+//!   partial sums (the in-order sum is a chain of dependent additions) by a loop unrolled
+//!   in the generated code ([`unrolled_sum`]; a closure passed to a summing function
+//!   stops being inlined once its body is large, and then nothing is hoisted out of it);
 //! * the reverse sweep runs each iteration's `let`s and the reverse rules of `e` seeded
 //!   with `acc_bar` (`beta_bar[k] += acc_bar * x[n][k]`): no stack, no journal, and no
 //!   reset-then-add of `acc_bar` that would make it a loop-carried value.
@@ -89,7 +91,8 @@ impl VisitMut for Rows<'_, '_, '_> {
     }
 }
 
-/// `true` when generated tokens contain `?` or `return` (they cannot go in a closure).
+/// `true` when generated tokens contain `?` or `return` (kept out of the unrolled sum,
+/// which emits its body four times).
 fn leaves_early(ts: &TokenStream) -> bool {
     ts.clone().into_iter().any(|t| match t {
         TokenTree::Punct(p) => p.as_char() == '?',
@@ -209,10 +212,9 @@ impl VjpGen<'_, '_> {
         if leaves_early(&closure_body) {
             return false;
         }
-        let root = rt::root();
         let acc_id = ident(self.ctx, *acc);
+        let sum = unrolled_sum(quote!(#it.start), quote!(#it.end), &pi.ident, &closure_body);
         let acc_bar = bar_of(&acc_id);
-        let k = &pi.ident;
         let row_decls = row_list.iter().map(|(r, base, _)| {
             quote_spanned!(span=> let #r: &[_] = if #ne { &(#base)[..#it.end] } else { &[] };)
         });
@@ -223,7 +225,7 @@ impl VjpGen<'_, '_> {
             let #ne: bool = #it.start < #it.end;
             #(#row_decls)*
             if #ne { #( assert!(#it.end <= #vec_ids.len()); )* }
-            #acc_id #op #root::reduce_sum(#it.clone(), |#k: usize| { #closure_body });
+            #acc_id #op #sum;
         ));
 
         // Reverse: each iteration's lets, then the reverse rules of `e` seeded with the
@@ -255,4 +257,36 @@ impl VjpGen<'_, '_> {
         ));
         true
     }
+}
+
+/// `Σ_{k ∈ lo..hi} body(k)` as an expression, with four independent partial sums: `s_j`
+/// sums the terms `k ≡ lo + j (mod 4)` of the leading multiple of four, the remainder goes
+/// to `s_0`, and the value is `(s_0 + s_1) + (s_2 + s_3)` (the same order as
+/// `ppl_core::ad::reduce_sum`). `body` is emitted once per lane, in its own block with `k`
+/// bound to the lane's index, so LLVM sees one loop and hoists what does not depend on `k`.
+pub(super) fn unrolled_sum(
+    lo: TokenStream,
+    hi: TokenStream,
+    k: &syn::Ident,
+    body: &TokenStream,
+) -> TokenStream {
+    let scalar = rt::scalar();
+    let zero = quote!(<S as #scalar>::zero());
+    quote! {{
+        let (mut __s0, mut __s1, mut __s2, mut __s3): (S, S, S, S) = (#zero, #zero, #zero, #zero);
+        let __hi: usize = #hi;
+        let mut __k: usize = #lo;
+        while __k < __hi && __hi - __k >= 4 {
+            __s0 += { let #k: usize = __k; #body };
+            __s1 += { let #k: usize = __k + 1; #body };
+            __s2 += { let #k: usize = __k + 2; #body };
+            __s3 += { let #k: usize = __k + 3; #body };
+            __k += 4;
+        }
+        while __k < __hi {
+            __s0 += { let #k: usize = __k; #body };
+            __k += 1;
+        }
+        (__s0 + __s1) + (__s2 + __s3)
+    }}
 }

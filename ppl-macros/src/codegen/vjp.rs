@@ -956,16 +956,23 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 let prior = if flat {
                     quote!(let __term: S = #zero; let #dp: [S; #nparams] = [#zero; #nparams];)
                 } else if passive_prior {
+                    let i = format_ident!("__i");
+                    let sum = accumulate::unrolled_sum(
+                        quote!(0),
+                        quote!(#nvar),
+                        &i,
+                        &quote! {
+                            let (__lp, __dy, _) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, __ys[__i], #dist::Needed::VALUE);
+                            __bs[__i] += __dy * __lp_bar;
+                            __lp
+                        },
+                    );
                     // Constant parameters: no parameter adjoints, one tight loop.
                     quote! {
                         let __term: S = {
                             let __ys: &[S] = &#id[..#nvar];
                             let __bs: &mut [S] = &mut #bar[..#nvar];
-                            #root::reduce_sum(0..#nvar, |__i: usize| {
-                                let (__lp, __dy, _) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, __ys[__i], #dist::Needed::VALUE);
-                                __bs[__i] += __dy * __lp_bar;
-                                __lp
-                            })
+                            #sum
                         };
                         let #dp: [S; #nparams] = [#zero; #nparams];
                     }
