@@ -10,6 +10,8 @@
 //! * `libm loop`    — `out[i] = x[i].exp()` etc. (Rust's `f64` methods, i.e. libm calls);
 //! * `kernel loop`  — the same loop calling the scalar kernel (`kernels::exp`), inlined;
 //! * `slice`        — the kernel's slice form (`kernels::exp_slice`), which LLVM vectorises;
+//! * `libm sum` / `kernel sum` — `acc += f(x[i])`: independent calls in a loop that cannot
+//!   be vectorised (floating-point summation order), as in scalar generated code;
 //! * `libm chain` / `kernel chain` — a dependent chain `x ← f(x)·a + b` (latency, not
 //!   throughput: what a recursion such as GARCH's sees).
 //!
@@ -80,8 +82,15 @@ fn main() {
     let budget = Duration::from_millis(arg(&args, "--ms", 300.0) as u64);
     let n = arg(&args, "--n", 4096.0) as usize;
     println!(
-        "{:<10} {:>10} {:>12} {:>10} {:>11} {:>13}   (ns/element, n = {n})",
-        "function", "libm loop", "kernel loop", "slice", "libm chain", "kernel chain"
+        "{:<10} {:>10} {:>12} {:>10} {:>9} {:>11} {:>11} {:>13}   (ns/element, n = {n})",
+        "function",
+        "libm loop",
+        "kernel loop",
+        "slice",
+        "libm sum",
+        "kernel sum",
+        "libm chain",
+        "kernel chain"
     );
     // A macro, not a loop over function pointers: every timed loop is monomorphised with
     // its function inlined.
@@ -115,6 +124,22 @@ fn main() {
                 $slice(black_box(&x), &mut out);
                 black_box(&mut out);
             });
+            // A serial sum of f(xᵢ): independent calls, but the loop cannot be vectorised
+            // (floating-point order), as in scalar generated code.
+            let t_libm_sum = time(n, budget, || {
+                let mut acc = 0.0;
+                for &xi in black_box(&x) {
+                    acc += $libm(xi);
+                }
+                black_box(acc);
+            });
+            let t_kernel_sum = time(n, budget, || {
+                let mut acc = 0.0;
+                for &xi in black_box(&x) {
+                    acc += $kernel(xi);
+                }
+                black_box(acc);
+            });
             // Dependent chain: the argument stays at a typical point, but each call waits
             // for the previous result.
             let at = x[n / 3];
@@ -133,13 +158,16 @@ fn main() {
                 black_box(v);
             });
             println!(
-                "{name:<10} {t_libm:>10.2} {t_kernel:>12.2} {t_slice:>10.2} {t_libm_chain:>11.2} {t_kernel_chain:>13.2}"
+                "{name:<10} {t_libm:>10.2} {t_kernel:>12.2} {t_slice:>10.2} {t_libm_sum:>9.2} {t_kernel_sum:>11.2} {t_libm_chain:>11.2} {t_kernel_chain:>13.2}"
             );
             println!(
-                "RESULT kernels {name} libm {t_libm:.3} kernel {t_kernel:.3} slice {t_slice:.3} libm_chain {t_libm_chain:.3} kernel_chain {t_kernel_chain:.3}"
+                "RESULT kernels {name} libm {t_libm:.3} kernel {t_kernel:.3} slice {t_slice:.3} libm_sum {t_libm_sum:.3} kernel_sum {t_kernel_sum:.3} libm_chain {t_libm_chain:.3} kernel_chain {t_kernel_chain:.3}"
             );
         }};
     }
+    bernoulli_logit(n, budget);
+    normal(n, budget);
+    constant_shapes(n, budget);
     case!(
         "exp",
         f64::exp,
@@ -209,7 +237,9 @@ fn libm_bernoulli_logit(k: i64, a: f64) -> (f64, f64) {
 /// The per-observation cost of logistic regression's likelihood: value and partial of
 /// `bernoulli_logit` summed over `n` observations (ns per observation).
 fn bernoulli_logit(n: usize, budget: Duration) {
-    use ppl::distributions::{bernoulli_logit_lpmf_slice_vjp, bernoulli_logit_term};
+    use ppl::distributions::{
+        bernoulli_logit_lpmf_slice_vjp, bernoulli_logit_term, BernoulliLogit, DiscreteDistribution,
+    };
     let alpha: Vec<f64> = (0..n)
         .map(|i| ((i * 7919) % n) as f64 / n as f64 * 12.0 - 6.0)
         .collect();
@@ -233,12 +263,111 @@ fn bernoulli_logit(n: usize, budget: Duration) {
         }
         black_box((total, &mut bar));
     });
+    let t_rule = time(n, budget, || {
+        let mut total = 0.0;
+        for ((&ki, &ai), b) in k.iter().zip(black_box(&alpha)).zip(bar.iter_mut()) {
+            let (lp, BernoulliLogit(d)) = BernoulliLogit(ai).lpmf_grad(ki);
+            total += lp;
+            *b += d;
+        }
+        black_box((total, &mut bar));
+    });
     let t_slice = time(n, budget, || {
         let total = bernoulli_logit_lpmf_slice_vjp(&k, black_box(&alpha), 1.0, &mut bar);
         black_box((total, &mut bar));
     });
     println!(
-        "bernoulli_logit value+partial, ns/observation: libm rule {t_libm:.2}, fused term loop {t_term:.2}, slice_vjp {t_slice:.2}"
+        "bernoulli_logit value+partial, ns/observation: old libm rule {t_libm:.2}, lpmf_grad loop {t_rule:.2}, kernel term loop {t_term:.2}, slice_vjp {t_slice:.2}"
     );
-    println!("RESULT kernels bernoulli_logit libm {t_libm:.3} term {t_term:.3} slice {t_slice:.3}");
+    println!("RESULT kernels bernoulli_logit libm {t_libm:.3} rule {t_rule:.3} term {t_term:.3} slice {t_slice:.3}");
+}
+
+/// A `y[n] ~ Normal(mu[n], sigma)` likelihood with its μ and σ adjoints, ns per
+/// observation: the rule as it ran before (a libm `ln σ` and a division per observation,
+/// not hoisted because the rule was not inlined), the inlined `Normal::lpdf_grad` loop,
+/// and `normal_lpdf_slice_vjp`.
+fn normal(n: usize, budget: Duration) {
+    use ppl::distributions::{normal_lpdf_slice_vjp, ContinuousDistribution, Normal};
+    let y: Vec<f64> = (0..n).map(|i| (i as f64 * 0.77).sin() * 3.0).collect();
+    let mu: Vec<f64> = (0..n).map(|i| (i as f64 * 0.31).cos()).collect();
+    let sigma = 1.3;
+    let mut mu_bar = vec![0.0; n];
+    let t_libm = time(n, budget, || {
+        let (mut total, mut sb) = (0.0, 0.0);
+        for ((&yi, &mi), b) in y.iter().zip(black_box(&mu)).zip(mu_bar.iter_mut()) {
+            let s = black_box(sigma);
+            let z = (yi - mi) / s;
+            total += -(z * z * 0.5) - s.ln() - 0.918_938_533_204_672_8;
+            *b += z / s;
+            sb += (z * z - 1.0) / s;
+        }
+        black_box((total, sb, &mut mu_bar));
+    });
+    let t_rule = time(n, budget, || {
+        let (mut total, mut sb) = (0.0, 0.0);
+        for ((&yi, &mi), b) in y.iter().zip(black_box(&mu)).zip(mu_bar.iter_mut()) {
+            let (lp, _, Normal(dmu, dsigma)) = Normal(mi, sigma).lpdf_grad(yi);
+            total += lp;
+            *b += dmu;
+            sb += dsigma;
+        }
+        black_box((total, sb, &mut mu_bar));
+    });
+    let t_slice = time(n, budget, || {
+        let r = normal_lpdf_slice_vjp(&y, black_box(&mu), sigma, 1.0, &mut mu_bar);
+        black_box((r, &mut mu_bar));
+    });
+    println!(
+        "normal value+partials, ns/observation: per-observation ln σ (libm) {t_libm:.2}, inlined rule loop {t_rule:.2}, slice_vjp {t_slice:.2}"
+    );
+    println!("RESULT kernels normal libm {t_libm:.3} rule {t_rule:.3} slice {t_slice:.3}");
+}
+
+/// Priors whose shapes are data (`Gamma(aux + 1, tau)`, `Beta(2, 2)`): the full rule vs
+/// `lpdf_grad_needed` with only the value's partial, ns per call.
+fn constant_shapes(n: usize, budget: Duration) {
+    use ppl::distributions::{Beta, ContinuousDistribution, Gamma, Needed};
+    let y: Vec<f64> = (0..n).map(|i| 0.05 + 0.9 * (i as f64 / n as f64)).collect();
+    let mut run = |name: &str, full: &dyn Fn(f64) -> f64, needed: &dyn Fn(f64) -> f64| {
+        let t_full = time(n, budget, || {
+            let mut acc = 0.0;
+            for &yi in black_box(&y) {
+                acc += full(yi);
+            }
+            black_box(acc);
+        });
+        let t_needed = time(n, budget, || {
+            let mut acc = 0.0;
+            for &yi in black_box(&y) {
+                acc += needed(yi);
+            }
+            black_box(acc);
+        });
+        println!("{name}: lpdf_grad {t_full:.2} ns, lpdf_grad_needed(VALUE) {t_needed:.2} ns");
+        println!("RESULT kernels {name} full {t_full:.3} needed {t_needed:.3}");
+    };
+    let g = Gamma(9.163_265_306_122_45, 8.163_265_306_122_45);
+    run(
+        "Gamma(9.16, 8.16)",
+        &|y| {
+            let (lp, dy, Gamma(da, db)) = black_box(g).lpdf_grad(y);
+            lp + dy + da + db
+        },
+        &|y| {
+            let (lp, dy, Gamma(da, db)) = black_box(g).lpdf_grad_needed(y, Needed::VALUE);
+            lp + dy + da + db
+        },
+    );
+    let b = Beta(2.0, 2.0);
+    run(
+        "Beta(2, 2)",
+        &|y| {
+            let (lp, dy, Beta(da, db)) = black_box(b).lpdf_grad(y);
+            lp + dy + da + db
+        },
+        &|y| {
+            let (lp, dy, Beta(da, db)) = black_box(b).lpdf_grad_needed(y, Needed::VALUE);
+            lp + dy + da + db
+        },
+    );
 }

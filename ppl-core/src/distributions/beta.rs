@@ -190,6 +190,31 @@ mod tests {
     type Family = Beta<(), ()>;
 
     #[test]
+    fn needed_partials_match_the_full_rule() {
+        use crate::distributions::Needed;
+        use rand::Rng;
+        let mut rng = crate::testing::rng_for("beta-needed");
+        let mut u = || rng.random::<f64>();
+        for _ in 0..500 {
+            let (a, b) = (0.05 + 30.0 * u(), 0.05 + 30.0 * u());
+            let y = 0.001 + 0.998 * u();
+            let d = Beta(a, b);
+            let full = d.lpdf_grad(y);
+            assert_eq!(d.lpdf_grad_needed(y, Needed::ALL), full);
+            let (lp, dy, Beta(da, db)) = d.lpdf_grad_needed(y, Needed::VALUE | Needed::param(1));
+            let Beta(fa, fb) = full.2;
+            assert_eq!((lp, dy), (full.0, full.1));
+            assert_eq!((da, db), (fa, fb));
+            let _ = fa;
+            let (lp, dy, Beta(da, db)) = d.lpdf_grad_needed(y, Needed::VALUE);
+            assert_eq!((lp, dy, da, db), (full.0, full.1, 0.0, 0.0));
+        }
+        // Outside the domain: -∞ with zero partials either way.
+        let (lp, dy, _) = Beta(2.0, 2.0).lpdf_grad_needed(-1.0, Needed::VALUE);
+        assert_eq!((lp, dy), (f64::NEG_INFINITY, 0.0));
+    }
+
+    #[test]
     fn gradients_match_finite_differences() {
         check_continuous_gradients::<Family>(
             Domain::Interval(0.02, 0.98),

@@ -303,6 +303,31 @@ mod tests {
     type Family = Gamma<(), ()>;
 
     #[test]
+    fn needed_partials_match_the_full_rule() {
+        use crate::distributions::Needed;
+        use rand::Rng;
+        let mut rng = crate::testing::rng_for("gamma-needed");
+        let mut u = || rng.random::<f64>();
+        for _ in 0..500 {
+            let (a, b) = (0.05 + 30.0 * u(), 0.05 + 30.0 * u());
+            let y = 0.01 + 20.0 * u();
+            let d = Gamma(a, b);
+            let full = d.lpdf_grad(y);
+            assert_eq!(d.lpdf_grad_needed(y, Needed::ALL), full);
+            let (lp, dy, Gamma(da, db)) = d.lpdf_grad_needed(y, Needed::VALUE | Needed::param(1));
+            let Gamma(fa, fb) = full.2;
+            assert_eq!((lp, dy), (full.0, full.1));
+            assert_eq!((da, db), (0.0, fb));
+            let _ = fa;
+            let (lp, dy, Gamma(da, db)) = d.lpdf_grad_needed(y, Needed::VALUE);
+            assert_eq!((lp, dy, da, db), (full.0, full.1, 0.0, fb));
+        }
+        // Outside the domain: -∞ with zero partials either way.
+        let (lp, dy, _) = Gamma(2.0, 2.0).lpdf_grad_needed(-1.0, Needed::VALUE);
+        assert_eq!((lp, dy), (f64::NEG_INFINITY, 0.0));
+    }
+
+    #[test]
     fn gradients_match_finite_differences() {
         check_continuous_gradients::<Family>(
             Domain::LogUniform(0.05, 20.0),

@@ -129,6 +129,93 @@ impl<S: Scalar> NormalScale<S> {
     }
 }
 
+/// Lanes of the independent accumulators of [`normal_lpdf_slice_vjp`].
+const LANES: usize = 8;
+
+/// `Σᵢ log p(yᵢ | μᵢ, σ)` of [`Normal`] with one scale for all observations, accumulating
+/// `lp_bar · ∂/∂μᵢ` into `mu_bar` and returning `(log p, lp_bar · Σᵢ ∂/∂σ)` — the
+/// vectorised reverse rule of a `y[n] ~ Normal(mu[n], sigma)` likelihood with data `y`.
+///
+/// `ln σ` and `1/σ` are computed once ([`NormalScale`]); the loop over observations is
+/// branch-free with 8 independent accumulators, so it vectorises (SSE2; AVX2 with
+/// `-C target-cpu=native`). The partial w.r.t. the observations is `-∂/∂μᵢ` (add
+/// `-mu_bar` contributions yourself if `y` is a parameter).
+///
+/// Works over the common length of `y`, `mu` and `mu_bar` (they should be equal: checked
+/// in debug builds). An invalid `σ`, or a non-finite `yᵢ` or `μᵢ`, gives `-∞` and
+/// contributes nothing to the adjoints, the valid terms contribute theirs (as the sum of
+/// [`Normal::lpdf_grad`] over the elements).
+///
+/// # Examples
+///
+/// ```
+/// use ppl_core::distributions::{normal_lpdf_slice_vjp, ContinuousDistribution, Normal};
+/// let (y, mu) = ([0.5, -1.0, 2.0], [0.0, 0.3, 1.0]);
+/// let mut mu_bar = [0.0; 3];
+/// let (lp, sigma_bar) = normal_lpdf_slice_vjp(&y, &mu, 1.5, 1.0, &mut mu_bar);
+/// let want: f64 = (0..3).map(|i| Normal(mu[i], 1.5).lpdf(y[i])).sum();
+/// assert!((lp - want).abs() < 1e-14);
+/// let (_, _, Normal(dmu, _)) = Normal(mu[2], 1.5).lpdf_grad(y[2]);
+/// assert!((mu_bar[2] - dmu).abs() < 1e-15);
+/// ```
+pub fn normal_lpdf_slice_vjp(
+    y: &[f64],
+    mu: &[f64],
+    sigma: f64,
+    lp_bar: f64,
+    mu_bar: &mut [f64],
+) -> (f64, f64) {
+    debug_assert!(y.len() == mu.len() && mu.len() == mu_bar.len());
+    let n = y.len().min(mu.len()).min(mu_bar.len());
+    let (y, mu, mu_bar) = (&y[..n], &mu[..n], &mut mu_bar[..n]);
+    let scale = NormalScale::new(sigma);
+    if !scale.valid {
+        return (f64::NEG_INFINITY, 0.0);
+    }
+    let inv_sigma = scale.inv_sigma;
+    // (z², ∂/∂μ, 1 if valid else 0); an invalid term contributes no partials.
+    let term = |yi: f64, mi: f64| -> (f64, f64, f64) {
+        let valid = (yi - mi).abs() < f64::INFINITY && mi.abs() < f64::INFINITY;
+        let z = (yi - mi) * inv_sigma;
+        let z = if valid { z } else { 0.0 };
+        (z * z, z * inv_sigma, if valid { 1.0 } else { 0.0 })
+    };
+    let (mut zz, mut ok) = ([0.0; LANES], [0.0; LANES]);
+    let mut yc = y.chunks_exact(LANES);
+    let mut mc = mu.chunks_exact(LANES);
+    let mut bc = mu_bar.chunks_exact_mut(LANES);
+    for ((yy, mm), bb) in (&mut yc).zip(&mut mc).zip(&mut bc) {
+        for j in 0..LANES {
+            let (z2, dmu, b) = term(yy[j], mm[j]);
+            zz[j] += z2;
+            ok[j] += b;
+            bb[j] += lp_bar * dmu;
+        }
+    }
+    let (mut zr, mut okr) = (0.0, 0.0);
+    for ((&yi, &mi), bi) in yc
+        .remainder()
+        .iter()
+        .zip(mc.remainder())
+        .zip(bc.into_remainder())
+    {
+        let (z2, dmu, b) = term(yi, mi);
+        zr += z2;
+        okr += b;
+        *bi += lp_bar * dmu;
+    }
+    let sum_z2 = zz.iter().sum::<f64>() + zr;
+    let n_valid = ok.iter().sum::<f64>() + okr;
+    // Σ over valid terms of ∂/∂σ = (zᵢ² - 1)/σ, as the elementwise rule sums them.
+    let sigma_bar = lp_bar * (sum_z2 - n_valid) * inv_sigma;
+    let lp = if n_valid == n as f64 {
+        -0.5 * sum_z2 - n_valid * scale.log_norm
+    } else {
+        f64::NEG_INFINITY
+    };
+    (lp, sigma_bar)
+}
+
 impl Sample for Normal<f64, f64> {
     type Value = f64;
     fn validate(&self) -> Result<()> {
@@ -187,6 +274,37 @@ mod tests {
     fn sampler_moments() {
         let d = Normal(1.5, 2.0);
         check_moments("Normal", |rng| d.sample(rng).unwrap(), 1.5, 4.0);
+    }
+
+    #[test]
+    fn slice_rule_matches_the_elementwise_rule() {
+        // Odd length (vector body and remainder).
+        let n = 29;
+        let y: Vec<f64> = (0..n).map(|i| (i as f64 * 0.77).sin() * 3.0).collect();
+        let mu: Vec<f64> = (0..n).map(|i| (i as f64 * 0.31).cos()).collect();
+        for sigma in [0.3, 1.0, 7.5] {
+            let mut mu_bar = vec![0.25; n];
+            let (lp, sigma_bar) = normal_lpdf_slice_vjp(&y, &mu, sigma, 2.0, &mut mu_bar);
+            let (mut want_lp, mut want_sigma) = (0.0, 0.0);
+            for i in 0..n {
+                let (l, _, Normal(dmu, dsigma)) = Normal(mu[i], sigma).lpdf_grad(y[i]);
+                want_lp += l;
+                want_sigma += 2.0 * dsigma;
+                assert!((mu_bar[i] - (0.25 + 2.0 * dmu)).abs() <= 1e-14 * dmu.abs().max(1.0));
+            }
+            assert!((lp - want_lp).abs() <= 1e-13 * want_lp.abs());
+            assert!((sigma_bar - want_sigma).abs() <= 1e-13 * want_sigma.abs().max(1.0));
+        }
+        // Invalid scale, invalid terms.
+        let mut mu_bar = [0.0; 3];
+        let r = normal_lpdf_slice_vjp(&[0.0; 3], &[0.0; 3], -1.0, 1.0, &mut mu_bar);
+        assert_eq!(r, (f64::NEG_INFINITY, 0.0));
+        let (lp, sigma_bar) =
+            normal_lpdf_slice_vjp(&[0.5, f64::NAN, 1.0], &[0.0; 3], 1.0, 1.0, &mut mu_bar);
+        assert_eq!(lp, f64::NEG_INFINITY);
+        assert_eq!(mu_bar[1], 0.0);
+        assert!((mu_bar[2] - 1.0).abs() < 1e-15);
+        assert!((sigma_bar - (0.25 - 1.0 + 1.0 - 1.0)).abs() < 1e-15);
     }
 
     #[test]

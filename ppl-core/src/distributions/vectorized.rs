@@ -168,7 +168,7 @@ pub trait Broadcast<S: Scalar> {
 pub trait AdjointSinks<S: Scalar, E> {
     /// The parameters whose sinks are active ([`Adjoint::ACTIVE`]), as the parameter bits
     /// of a [`Needed`] mask.
-    const NEEDED: Needed = Needed(u32::MAX & !1);
+    const NEEDED: Needed = Needed(!1);
     /// Adds element `i`'s parameter partials (packed as a distribution) times nothing more.
     fn add(&mut self, i: usize, partials: &E);
 }

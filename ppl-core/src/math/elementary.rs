@@ -1,8 +1,11 @@
 //! Elementary functions (Rust's `f64` methods) as primitives with value, JVP and VJP rules.
 //!
-//! `exp`, `ln`, `ln_1p` and `exp_m1` take their values from the branch-free inlined
-//! kernels of [`crate::math::kernels`] (within 1–2 ulp, no libm call, vectorisable in
-//! loops); the others from Rust's `f64` methods.
+//! `exp_m1` takes its value from the branch-free inlined kernel of
+//! [`crate::math::kernels`] (within 2 ulp; faster than libm's `expm1` also in scalar
+//! code). The others use Rust's `f64` methods: in scalar, non-vectorised code (what a rule
+//! runs in) glibc's table-driven `exp`/`log`/`log1p` are as fast or faster than the
+//! polynomial kernels on x86-64 (`cargo bench --bench kernels`, columns `libm sum` /
+//! `kernel sum`); the kernels pay in the slice forms and vectorised distribution rules.
 //!
 //! Each primitive is a zero-sized rule type; [`unary_primitive!`](crate::unary_primitive)
 //! and [`binary_primitive!`](crate::binary_primitive) derive `f` and `f_vjp` from it, and the
@@ -46,8 +49,8 @@ macro_rules! unary_rules {
 }
 
 unary_rules! {
-    Exp exp exp_vjp |x, y| y, crate::math::kernels::exp;
-    Ln ln ln_vjp |x, y| x.recip(), crate::math::kernels::ln;
+    Exp exp exp_vjp |x, y| y, f64::exp;
+    Ln ln ln_vjp |x, y| x.recip(), f64::ln;
     Log2 log2 log2_vjp |x, y| (x * std::f64::consts::LN_2).recip(), f64::log2;
     Log10 log10 log10_vjp |x, y| (x * std::f64::consts::LN_10).recip(), f64::log10;
     Sqrt sqrt sqrt_vjp |x, y| (y * 2.0).recip(), f64::sqrt;
@@ -65,7 +68,7 @@ unary_rules! {
     Acosh acosh acosh_vjp |x, y| sqrt(x * x - 1.0).recip(), f64::acosh;
     Atanh atanh atanh_vjp |x, y| (-(x * x) + 1.0).recip(), f64::atanh;
     Abs abs abs_vjp |x, y| S::cst(sign(x.value())), f64::abs;
-    Ln1p ln_1p ln_1p_vjp |x, y| (x + 1.0).recip(), crate::math::kernels::ln_1p;
+    Ln1p ln_1p ln_1p_vjp |x, y| (x + 1.0).recip(), f64::ln_1p;
     ExpM1 exp_m1 exp_m1_vjp |x, y| y + 1.0, crate::math::kernels::exp_m1;
 }
 

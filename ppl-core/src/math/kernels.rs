@@ -63,6 +63,24 @@
 //! kernels with well-conditioned operations. With FMA (`-C target-cpu=native`) the
 //! polynomials round less, never more.
 //!
+//! # Where they pay (`cargo bench --bench kernels`, ns per element, 2-core AMD EPYC VM)
+//!
+//! | | libm, scalar loop | kernel slice, SSE2 (default) | kernel slice, AVX2+FMA (`native`) | kernel, non-vectorised loop (SSE2) |
+//! |---|---:|---:|---:|---:|
+//! | `exp` | 5.1 | 3.5 | 1.6 | 6.5 |
+//! | `exp_m1` | 7.9 | 3.2 | 1.4 | 6.1 |
+//! | `ln` | 4.4 | 5.9 | 2.6 | 9.1 |
+//! | `ln_1p` | 7.1 | 6.1 | 2.8 | 11.9 |
+//! | `log1p_exp` | 11.6 | 10.7 | 5.1 | 20.1 |
+//! | `inv_logit` | 5.6 | 4.9 | 2.1 | 9.3 |
+//!
+//! In loops that vectorise (the slice forms, [`bernoulli_logit_lpmf_slice_vjp`](crate::distributions::bernoulli_logit_lpmf_slice_vjp),
+//! [`normal_lpdf_slice_vjp`](crate::distributions::normal_lpdf_slice_vjp)) the kernels
+//! beat libm, by 2–4x with AVX2. In scalar code that does not vectorise, glibc's
+//! table-driven functions (which dispatch to FMA code at run time) are faster than these
+//! polynomials, so the scalar rules keep libm except `exp_m1`; the kernels' latency
+//! (dependent chains) is also 1.3–1.7x libm's.
+//!
 //! # Special values
 //!
 //! `exp(+∞) = +∞`, `exp(-∞) = 0`, overflow → `+∞`, underflow → subnormals then `0`;
@@ -83,6 +101,9 @@
 //!     assert!((yi / xi.exp() - 1.0).abs() < 3e-16);
 //! }
 //! ```
+
+// `!(x >= c)` is deliberate throughout: it is true for NaN, in one comparison.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 /// `1.5·2⁵²`: adding it rounds an `f64` of magnitude `< 2⁵¹` to an integer.
 const SHIFTER: f64 = 6_755_399_441_055_744.0;
@@ -532,6 +553,11 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
+    /// A scalar function.
+    type F = fn(f64) -> f64;
+    /// A slice form.
+    type SliceF = fn(&[f64], &mut [f64]);
+
     /// Distance in units in the last place between `got` and `want`, measured in ulps of
     /// `want` (of the smallest normal for subnormal `want`); equal non-finite values and
     /// NaN/NaN are 0, any other non-finite mismatch is `∞`.
@@ -580,7 +606,7 @@ mod tests {
     }
 
     /// Max ulps of `kernel` against `reference` over `xs`, with the worst argument.
-    fn worst(kernel: fn(f64) -> f64, reference: fn(f64) -> f64, xs: &[f64]) -> (f64, f64) {
+    fn worst(kernel: F, reference: F, xs: &[f64]) -> (f64, f64) {
         let mut w = (0.0, f64::NAN);
         for &x in xs {
             let e = ulps(kernel(x), reference(x));
@@ -613,7 +639,7 @@ mod tests {
     /// composite functions are libm compositions, whose error is added too.
     #[test]
     fn kernels_are_within_their_ulp_bounds() {
-        let cases: [(&str, fn(f64) -> f64, fn(f64) -> f64, f64, f64, f64); 8] = [
+        let cases: [(&str, F, F, f64, f64, f64); 8] = [
             ("exp", exp, f64::exp, -746.0, 710.0, 2.0),
             ("exp_m1", exp_m1, f64::exp_m1, -45.0, 710.0, 3.0),
             ("ln", ln, f64::ln, 0.0, 4.0, 2.0),
@@ -671,7 +697,7 @@ mod tests {
 
     #[test]
     fn kernels_match_mpmath_reference_values() {
-        let cases: [(&str, fn(f64) -> f64, f64); 6] = [
+        let cases: [(&str, F, f64); 6] = [
             ("kernel_exp", exp, 1.0),
             ("kernel_exp_m1", exp_m1, 2.0),
             ("kernel_ln", ln, 1.0),
@@ -752,7 +778,7 @@ mod tests {
         // Odd length: the vectorised body and its scalar remainder.
         let x: Vec<f64> = (0..1001).map(|k| (k as f64 - 500.0) * 0.37).collect();
         let mut out = vec![0.0; x.len()];
-        let cases: [(fn(&[f64], &mut [f64]), fn(f64) -> f64); 8] = [
+        let cases: [(SliceF, F); 8] = [
             (exp_slice, exp),
             (exp_m1_slice, exp_m1),
             (ln_slice, ln),

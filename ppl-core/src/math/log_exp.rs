@@ -5,22 +5,18 @@
 //! ```text
 //! log_sum_exp(a, b)   = m + ln1p(e^(-|a-b|)), m = max(a, b)   ∂a = e^(a-y), ∂b = e^(b-y)
 //! log_sum_exp_slice(x)= m + ln Σ e^(xᵢ-m)                     ∂xᵢ = e^(xᵢ-y) = softmax(x)ᵢ
-//! log1p_exp(x)        = ln(1 + eˣ) = max(x, 0) + ln1p(e^(-|x|))
+//! log1p_exp(x)        = ln(1 + eˣ): x > 0: x + ln1p(e^(-x)), else ln1p(eˣ)
 //!                                                              y' = inv_logit(x)
 //! log1m_exp(x)        = ln(1 - eˣ), x < 0: x > -ln 2: ln(-expm1(x)), else ln1p(-eˣ)
 //!                                                              y' = -1/expm1(-x)
 //! log_diff_exp(a, b)  = ln(eᵃ - eᵇ) = a + log1m_exp(b - a), a > b
 //!                                   ∂a = -1/expm1(b-a), ∂b = -1/expm1(a-b)
 //! logit(p)            = ln(p/(1-p)); 2 atanh(2p-1) for p ∈ [¼, ¾]   y' = 1/(p(1-p))
-//! inv_logit(x)        = 1/(1+e^(-x)) for x ≥ 0, eˣ/(1+eˣ) for x < 0  (one e^(-|x|))
+//! inv_logit(x)        = 1/(1+e^(-x)) for x ≥ 0, eˣ/(1+eˣ) for x < 0
 //!                                                              y' = inv_logit(x)·inv_logit(-x)
 //! log_inv_logit(x)    = -log1p_exp(-x)                         y' = inv_logit(-x)
 //! log1m_inv_logit(x)  = -log1p_exp(x)                          y' = -inv_logit(x)
 //! ```
-//!
-//! On `f64` the values of `log1p_exp`, `inv_logit`, `log_inv_logit`, `log1m_inv_logit` (and
-//! the `exp`/`ln1p`/`expm1` inside `log_sum_exp` and `log1m_exp`) are the branch-free
-//! kernels of [`crate::math::kernels`] (within 1–2 ulp, inlined, vectorisable).
 //!
 //! Every derivative is itself written with stable primitives (`inv_logit(x)·inv_logit(-x)`
 //! rather than `y(1-y)`, `expm1` rather than `1 - eˣ`), so first and second derivatives keep
@@ -55,7 +51,6 @@
 use crate::ad::rules::BinaryRule;
 use crate::ad::Scalar;
 use crate::math::elementary::{exp, exp_m1, ln_1p};
-use crate::math::kernels;
 use crate::{binary_primitive, unary_primitive};
 use std::f64::consts::LN_2;
 
@@ -68,7 +63,7 @@ fn log_sum_exp_value(a: f64, b: f64) -> f64 {
     if m.is_infinite() {
         return m; // both -∞, or one +∞
     }
-    m + kernels::ln_1p(kernels::exp(d))
+    m + d.exp().ln_1p()
 }
 
 /// Rule type of [`log_sum_exp`].
@@ -165,10 +160,13 @@ macro_rules! log_exp_unary {
     };
 }
 
-/// `ln(1 + eˣ)` on plain values (the branch-free kernel).
-#[inline(always)]
+/// `ln(1 + eˣ)` on plain values.
 fn log1p_exp_value(x: f64) -> f64 {
-    kernels::log1p_exp(x)
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
 }
 
 /// `ln(1 - eˣ)` on plain values.
@@ -176,16 +174,20 @@ fn log1m_exp_value(x: f64) -> f64 {
     if x > 0.0 || x.is_nan() {
         f64::NAN
     } else if x > -LN_2 {
-        kernels::ln(-kernels::exp_m1(x))
+        (-x.exp_m1()).ln()
     } else {
-        kernels::ln_1p(-kernels::exp(x))
+        (-x.exp()).ln_1p()
     }
 }
 
-/// `1/(1 + e^(-x))` on plain values (the branch-free kernel).
-#[inline(always)]
+/// `1/(1 + e^(-x))` on plain values.
 fn inv_logit_value(x: f64) -> f64 {
-    kernels::inv_logit(x)
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
 }
 
 /// `ln(p/(1-p))` on plain values.
@@ -199,14 +201,12 @@ fn logit_value(p: f64) -> f64 {
     }
 }
 
-#[inline(always)]
 fn log_inv_logit_value(x: f64) -> f64 {
-    kernels::log_inv_logit(x)
+    -log1p_exp_value(-x)
 }
 
-#[inline(always)]
 fn log1m_inv_logit_value(x: f64) -> f64 {
-    kernels::log1m_inv_logit(x)
+    -log1p_exp_value(x)
 }
 
 log_exp_unary!(
