@@ -951,8 +951,13 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             Some(n) => {
                 // Every element is written by the transform below: no fill needed.
                 let take = self.take_overwritten(&id, quote!(#nvar));
-                let take_bar = self.take(&bar, quote!(#nvar), quote!(#zero));
                 let passive_prior = site.dist.args.iter().all(|a| !self.ctx.is_active(a));
+                // With constant prior parameters the prior loop writes every adjoint first.
+                let take_bar = if passive_prior && !flat {
+                    self.take_overwritten(&bar, quote!(#nvar))
+                } else {
+                    self.take(&bar, quote!(#nvar), quote!(#zero))
+                };
                 let prior = if flat {
                     quote!(let __term: S = #zero; let #dp: [S; #nparams] = [#zero; #nparams];)
                 } else if passive_prior {
@@ -963,7 +968,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                         &i,
                         &quote! {
                             let (__lp, __dy, _) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, __ys[__i], #dist::Needed::VALUE);
-                            __bs[__i] += __dy * __lp_bar;
+                            __bs[__i] = __dy * __lp_bar;
                             __lp
                         },
                     );
