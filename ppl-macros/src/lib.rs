@@ -35,6 +35,14 @@
 //!   restores the checkpoint, replays the body as a forward sweep (intermediates in
 //!   locals, nested regions recorded) and runs the body's reverse sweep. A `for` over a
 //!   range of data needs no trip count: the reverse loop recomputes it.
+//! * **Regions that need no checkpoint.** A `for` over an index range whose only outer
+//!   effect is `acc += e` into one active scalar is a reduction: forward a sum with four
+//!   independent lanes, reverse the rules of `e` seeded with `acc_bar`; data rows indexed
+//!   by the loop variable are taken once and active vectors length-checked once, so both
+//!   loops run without bounds checks. A local vector written only by `v[i] = e`,
+//!   `v[i] += e`, `v[i] -= e` (not reading `v`) and read only after its last write is
+//!   never journaled: its writers do not read it and its readers see its final state.
+//!   Loops writing only such vectors run forward as plain loops, and backwards as replays.
 //!
 //! The stacks live in the caller's `Workspace`, so after the first call nothing
 //! allocates. Each primitive's reverse rule comes from `ppl-core` by the naming convention
