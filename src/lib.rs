@@ -33,7 +33,9 @@ pub mod __private {
         ScalarAdjoint, ScalarResult, ScalarSink, SliceBar, SlotSpace, VectorAdjoint, VectorResult,
     };
     pub use ppl_core::ad::rules::arithmetic as ops;
-    pub use ppl_core::ad::{Checkpoint, Dual, Scalar, Stacks, ToF64, Workspace, WorkspaceScalar};
+    pub use ppl_core::ad::{
+        reduce_sum, Checkpoint, Dual, Scalar, Stacks, ToF64, Workspace, WorkspaceScalar,
+    };
     pub use ppl_core::distributions as dist;
     pub use ppl_core::math;
     pub use ppl_core::math::ScalarMath;

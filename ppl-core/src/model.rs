@@ -124,29 +124,45 @@ pub trait Model: Send + Sync {
 }
 
 /// Checks that a slice has the length a model needs.
+#[inline]
 pub fn check_len(what: &str, expected: usize, found: usize) -> Result<()> {
     if expected == found {
         Ok(())
     } else {
-        Err(Error::DimensionMismatch {
-            what: what.to_string(),
-            expected,
-            found,
-        })
+        Err(len_error(what, expected, found))
+    }
+}
+
+/// The error of [`check_len`] (out of line: generated code calls the check on every
+/// evaluation, and only the comparison should be inlined there).
+#[cold]
+#[inline(never)]
+fn len_error(what: &str, expected: usize, found: usize) -> Error {
+    Error::DimensionMismatch {
+        what: what.to_string(),
+        expected,
+        found,
     }
 }
 
 /// Turns a log-density term into an error naming its site when it is NaN or `+∞`
 /// (`-∞` is a legitimate zero density and passes through).
-#[inline]
+#[inline(always)]
 pub fn check_term(site: &str, value: f64) -> Result<f64> {
     if value.is_nan() || value == f64::INFINITY {
-        Err(Error::NonFinite {
-            site: site.to_string(),
-            value,
-        })
+        Err(term_error(site, value))
     } else {
         Ok(value)
+    }
+}
+
+/// The error of [`check_term`] (out of line, see [`len_error`]).
+#[cold]
+#[inline(never)]
+fn term_error(site: &str, value: f64) -> Error {
+    Error::NonFinite {
+        site: site.to_string(),
+        value,
     }
 }
 

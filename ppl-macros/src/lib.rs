@@ -46,6 +46,14 @@
 //!   its trip count (pushed, as a `while` does) and its reverse walks back only the
 //!   iterations that ran (`rev().skip(len - trips)`, resp. `take(trips)`). Labelled
 //!   `break`/`continue` are a compile error.
+//! * **Regions that need no checkpoint.** A `for` over an index range whose only outer
+//!   effect is `acc += e` into one active scalar is a reduction: forward a sum with four
+//!   independent lanes, reverse the rules of `e` seeded with `acc_bar`; data rows indexed
+//!   by the loop variable are taken once and active vectors length-checked once, so both
+//!   loops run without bounds checks. A local vector written only by `v[i] = e`,
+//!   `v[i] += e`, `v[i] -= e` (not reading `v`) and read only after its last write is
+//!   never journaled: its writers do not read it and its readers see its final state.
+//!   Loops writing only such vectors run forward as plain loops, and backwards as replays.
 //!
 //! ## Vector-valued sites and observations
 //!

@@ -51,6 +51,19 @@ impl<S: Scalar> Stacks<S> {
         std::mem::take(&mut self.buffers[k])
     }
 
+    /// Like [`Stacks::take`] for a vector the caller overwrites entirely: resized to `len`
+    /// without refilling the elements it already had (new ones are zero), so a reused
+    /// buffer costs no fill.
+    #[inline]
+    pub fn take_overwritten(&mut self, k: usize, len: usize) -> Vec<S> {
+        if self.buffers.len() <= k {
+            self.buffers.resize_with(k + 1, Vec::new);
+        }
+        let mut b = std::mem::take(&mut self.buffers[k]);
+        b.resize(len, S::zero());
+        b
+    }
+
     /// Returns a vector taken with [`Stacks::take`].
     #[inline]
     pub fn put_back(&mut self, k: usize, v: Vec<S>) {
@@ -143,6 +156,14 @@ mod tests {
         assert_eq!(s.buffer(2, 3, 1.5).as_slice(), &[1.5, 1.5, 1.5]);
         let v = s.take(2, 2, 0.0);
         assert_eq!(v, vec![0.0, 0.0]);
+        s.put_back(2, v);
+        let mut v = s.take_overwritten(2, 1);
+        v[0] = 4.0;
+        s.put_back(2, v);
+        let v = s.take_overwritten(2, 3);
+        assert_eq!(v, vec![4.0, 0.0, 0.0]);
+        s.put_back(2, v);
+        let v = s.take_overwritten(2, 2);
         s.put_back(2, v);
         assert_eq!(s.buffers[2].len(), 2);
         assert_eq!(ws.stacks::<Dual>().pop_value().v.is_nan(), true);

@@ -173,6 +173,108 @@ impl<S: Scalar> ScalarTransform<S> for ScalarSupportTransform<S> {
     }
 }
 
+/// `y[i] = c(x[i])` for each `i` through the transform `t`, returning `Σᵢ ln J(x[i])`
+/// (over the shorter of the two slices).
+#[inline(always)]
+fn constrain_each<S: Scalar, T: ScalarTransform<S>>(t: T, x: &[S], y: &mut [S]) -> S {
+    let mut log_jac = S::zero();
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        let (v, l) = t.constrain(xi);
+        *yi = v;
+        log_jac += l;
+    }
+    log_jac
+}
+
+/// `x_bar[i] += ∂/∂x[i]` for each `i` through the transform `t`; returns the transform
+/// adjoints summed over the elements.
+#[inline(always)]
+fn constrain_vjp_each<S: Scalar, T: ScalarTransform<S>>(
+    t: T,
+    x: &[S],
+    y_bar: &[S],
+    log_jac_bar: S,
+    x_bar: &mut [S],
+    mut add: impl FnMut(&mut (S, S), T),
+) -> (S, S) {
+    let mut bounds = (S::zero(), S::zero());
+    for ((xb, &xi), &yb) in x_bar.iter_mut().zip(x).zip(y_bar) {
+        let (b, tb) = t.constrain_vjp(xi, yb, log_jac_bar);
+        *xb += b;
+        add(&mut bounds, tb);
+    }
+    bounds
+}
+
+impl<S: Scalar> ScalarSupportTransform<S> {
+    /// The transform applied to every element: `y[i] = c(x[i])`, returning `Σᵢ ln J(x[i])`.
+    /// Matches on the transform once, so each variant's loop is tight (the identity is a
+    /// copy). Works over the shorter of the two slices.
+    ///
+    /// ```
+    /// use ppl_core::transforms::{scalar_transform, Support};
+    /// let t = scalar_transform(Support::<f64>::Positive).unwrap();
+    /// let mut y = [0.0; 2];
+    /// let log_jac = t.constrain_slice(&[0.0, 1.0], &mut y);
+    /// assert_eq!((y, log_jac), ([1.0, 1f64.exp()], 1.0));
+    /// ```
+    #[inline]
+    pub fn constrain_slice(&self, x: &[S], y: &mut [S]) -> S {
+        match *self {
+            ScalarSupportTransform::Identity(_) => {
+                let n = x.len().min(y.len());
+                y[..n].copy_from_slice(&x[..n]);
+                S::zero()
+            }
+            ScalarSupportTransform::LowerBound(t) => constrain_each(t, x, y),
+            ScalarSupportTransform::UpperBound(t) => constrain_each(t, x, y),
+            ScalarSupportTransform::Interval(t) => constrain_each(t, x, y),
+        }
+    }
+
+    /// Reverse rule of [`ScalarSupportTransform::constrain_slice`]: `x_bar[i] +=` the
+    /// adjoint of `x[i]` given `y_bar[i]` and the adjoint `log_jac_bar` of the summed
+    /// log-Jacobian; returns the bound adjoints `(lo_bar, hi_bar)` summed over the elements
+    /// (zero for a bound the transform does not have).
+    ///
+    /// ```
+    /// use ppl_core::transforms::{scalar_transform, Support};
+    /// let t = scalar_transform(Support::LowerBounded(1.0)).unwrap();
+    /// let mut x_bar = [0.0; 2];
+    /// let (lo_bar, hi_bar) = t.constrain_vjp_slice(&[0.0, 0.0], &[2.0, 3.0], 1.0, &mut x_bar);
+    /// assert_eq!((x_bar, lo_bar, hi_bar), ([3.0, 4.0], 5.0, 0.0));
+    /// ```
+    #[inline]
+    pub fn constrain_vjp_slice(
+        &self,
+        x: &[S],
+        y_bar: &[S],
+        log_jac_bar: S,
+        x_bar: &mut [S],
+    ) -> (S, S) {
+        match *self {
+            ScalarSupportTransform::Identity(_) => {
+                for (xb, &yb) in x_bar.iter_mut().zip(y_bar).take(x.len()) {
+                    *xb += yb;
+                }
+                (S::zero(), S::zero())
+            }
+            ScalarSupportTransform::LowerBound(t) => {
+                constrain_vjp_each(t, x, y_bar, log_jac_bar, x_bar, |b, tb| b.0 += tb.lo)
+            }
+            ScalarSupportTransform::UpperBound(t) => {
+                constrain_vjp_each(t, x, y_bar, log_jac_bar, x_bar, |b, tb| b.1 += tb.hi)
+            }
+            ScalarSupportTransform::Interval(t) => {
+                constrain_vjp_each(t, x, y_bar, log_jac_bar, x_bar, |b, tb| {
+                    b.0 += tb.lo;
+                    b.1 += tb.hi;
+                })
+            }
+        }
+    }
+}
+
 /// The transform of a scalar support; [`Error::DimensionMismatch`] for a vector support.
 ///
 /// ```
@@ -181,6 +283,7 @@ impl<S: Scalar> ScalarTransform<S> for ScalarSupportTransform<S> {
 /// assert_eq!(t.constrain(0.0), (1.0, 0.0));            // Interval(0, ∞) is Positive
 /// assert!(scalar_transform(Support::<f64>::Simplex(3)).is_err());
 /// ```
+#[inline]
 pub fn scalar_transform<S: Scalar>(support: Support<S>) -> Result<ScalarSupportTransform<S>> {
     let neg_inf = |b: S| b.value() == f64::NEG_INFINITY;
     let pos_inf = |b: S| b.value() == f64::INFINITY;
@@ -202,17 +305,23 @@ pub fn scalar_transform<S: Scalar>(support: Support<S>) -> Result<ScalarSupportT
         | Support::Ordered(_)
         | Support::PositiveOrdered(_)
         | Support::CorrCholesky(_)
-        | Support::CovCholesky(_) => {
-            return Err(Error::DimensionMismatch {
-                what: format!(
-                    "a scalar transform was asked for the vector support `{}`",
-                    support.describe()
-                ),
-                expected: 1,
-                found: support.constrained_len(),
-            })
-        }
+        | Support::CovCholesky(_) => return Err(not_scalar(support)),
     })
+}
+
+/// The error of [`scalar_transform`] for a vector support (out of line: the hot path of
+/// the lookup stays small enough to inline).
+#[cold]
+#[inline(never)]
+fn not_scalar<S: Scalar>(support: Support<S>) -> Error {
+    Error::DimensionMismatch {
+        what: format!(
+            "a scalar transform was asked for the vector support `{}`",
+            support.describe()
+        ),
+        expected: 1,
+        found: support.constrained_len(),
+    }
 }
 
 /// The transform of a vector support (see the module docs for the mapping).
@@ -327,7 +436,7 @@ pub fn vector_transform<S: Scalar>(support: Support<S>) -> Result<VectorSupportT
 /// assert_eq!(y, 0.5);
 /// assert!(constrain_scalar(Support::<f64>::Ordered(2), 0.0).is_err());
 /// ```
-#[inline]
+#[inline(always)]
 pub fn constrain_scalar<S: Scalar>(support: Support<S>, x: S) -> Result<(S, S)> {
     Ok(scalar_transform(support)?.constrain(x))
 }
@@ -341,7 +450,7 @@ pub fn constrain_scalar<S: Scalar>(support: Support<S>, x: S) -> Result<(S, S)> 
 /// let (xb, lo_b, hi_b) = constrain_scalar_vjp(Support::Interval(0.0, 2.0), 0.0, 1.0, 0.0).unwrap();
 /// assert_eq!((xb, lo_b, hi_b), (0.5, 0.5, 0.5));    // 2·¼, σ(-0), σ(0)
 /// ```
-#[inline]
+#[inline(always)]
 pub fn constrain_scalar_vjp<S: Scalar>(
     support: Support<S>,
     x: S,
@@ -525,6 +634,45 @@ mod tests {
         );
         let unit = IntervalTransform::<f64>::unit().constrain(x);
         assert_eq!(constrain_scalar(Support::UnitInterval, x).unwrap(), unit);
+    }
+
+    #[test]
+    fn slice_forms_match_the_elementwise_rules() {
+        let x = [0.3, -1.2, 2.5, 0.0, -0.7];
+        let (yb, lb) = ([0.7, -0.2, 1.3, 0.4, -2.0], -0.3);
+        for support in [
+            Support::Real,
+            Support::Positive,
+            Support::LowerBounded(2.0),
+            Support::UpperBounded(-1.0),
+            Support::Interval(-1.0, 4.0),
+            Support::UnitInterval,
+        ] {
+            let t = scalar_transform(support).unwrap();
+            let mut y = [9.0; 5];
+            let log_jac = t.constrain_slice(&x, &mut y);
+            let mut x_bar = [1.0; 5];
+            let (lo_bar, hi_bar) = t.constrain_vjp_slice(&x, &yb, lb, &mut x_bar);
+            let (mut lj, mut lo, mut hi) = (0.0, 0.0, 0.0);
+            for k in 0..x.len() {
+                let (v, l) = constrain_scalar(support, x[k]).unwrap();
+                assert_eq!(y[k], v, "{support:?}");
+                lj += l;
+                let (xb, l_b, h_b) = constrain_scalar_vjp(support, x[k], yb[k], lb).unwrap();
+                assert_eq!(x_bar[k], 1.0 + xb, "{support:?}");
+                lo += l_b;
+                hi += h_b;
+            }
+            assert_eq!((log_jac, lo_bar, hi_bar), (lj, lo, hi), "{support:?}");
+        }
+        // On Dual: the same rules, tangents included.
+        let t = scalar_transform(Support::Interval(Dual::new(-1.0, 1.0), Dual::cst(2.0))).unwrap();
+        let xd = [Dual::new(0.3, 1.0), Dual::new(-0.5, 0.0)];
+        let mut y = [Dual::cst(0.0); 2];
+        let log_jac = t.constrain_slice(&xd, &mut y);
+        let (v0, l0) = t.constrain(xd[0]);
+        let (v1, l1) = t.constrain(xd[1]);
+        assert_eq!((y[0], y[1], log_jac), (v0, v1, l0 + l1));
     }
 
     #[test]

@@ -118,23 +118,30 @@ impl<S: Scalar> IntervalTransform<S> {
 }
 
 impl<S: Scalar> ScalarTransform<S> for IntervalTransform<S> {
-    #[inline]
+    #[inline(always)]
     fn constrain(&self, x: S) -> (S, S) {
         let (lo, hi) = (self.lo, self.hi);
         let width = hi - lo;
-        let (p, q) = logistic_pair(x);
+        // One exponential for σ(u), σ(-u) and ln J (see `logistic_pair` and
+        // `log_logistic_pair_sum`): e = exp(-|u|).
+        let neg_abs = if x.value() >= 0.0 { -x } else { x };
+        let e = neg_abs.exp();
+        let inv = (e + 1.0).recip();
+        let small = e * inv;
         let y = if x.value() > 0.0 {
-            hi - width * q
+            hi - width * small
+        } else if x.value() == 0.0 {
+            lo + width * inv
         } else {
-            lo + width * p
+            lo + width * small
         };
         if !self.valid() {
             return (y, S::cst(f64::NEG_INFINITY));
         }
-        (y, width.ln() + log_logistic_pair_sum(x))
+        (y, width.ln() + (neg_abs - e.ln_1p() * 2.0))
     }
 
-    #[inline]
+    #[inline(always)]
     fn constrain_vjp(&self, x: S, y_bar: S, log_jac_bar: S) -> (S, Self) {
         if !self.valid() {
             return (S::zero(), IntervalTransform::new(S::zero(), S::zero()));

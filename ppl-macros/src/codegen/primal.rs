@@ -478,17 +478,18 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
             }
             Some(n) => {
                 // The density flavour looks the transform up once for the whole vector.
-                let (hoist, readk) = if self.flavor == Flavor::Density {
-                    (
-                        quote!(let __tf = #tr::scalar_transform(__sup)?;),
-                        quote! {
-                            let (__y, __lj) = #tr::ScalarTransform::constrain(&__tf, x[__off + __k]);
-                            __lp += __lj;
-                            __y
-                        },
-                    )
+                let fill = if self.flavor == Flavor::Density {
+                    quote! {
+                        let __tf = #tr::scalar_transform(__sup)?;
+                        __lp += #tr::ScalarSupportTransform::constrain_slice(&__tf, &x[__off..__off + __n], &mut #id[..]);
+                    }
                 } else {
-                    (quote!(), read(quote!(__k)))
+                    let readk = read(quote!(__k));
+                    quote! {
+                        for __k in 0..__n {
+                            #id[__k] = { #readk };
+                        }
+                    }
                 };
                 let take = self.take(&id, quote!(__n), quote!(<S as #scalar>::zero()));
                 let prior = if flat {
@@ -501,10 +502,7 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                     let __d = #d;
                     let __sup = #support;
                     let mut #id: Vec<S> = #take;
-                    #hoist
-                    for __k in 0..__n {
-                        #id[__k] = { #readk };
-                    }
+                    #fill
                     __off += __n;
                     {
                         let __term: S = #prior;

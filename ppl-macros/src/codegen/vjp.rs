@@ -15,6 +15,11 @@ use quote::{format_ident, quote, quote_spanned};
 use std::collections::BTreeSet;
 use syn::spanned::Spanned;
 
+#[path = "accumulate.rs"]
+mod accumulate;
+#[path = "unjournaled.rs"]
+mod unjournaled;
+
 /// Forward code and reverse code (in forward order; emitted reversed) of a region.
 #[derive(Default)]
 struct Sweep {
@@ -281,6 +286,8 @@ pub struct VjpGen<'c, 'a> {
     in_replay: bool,
     /// Identifiers of journaled vectors (`vid` → variable) of the enclosing recorded regions.
     journal_ids: Vec<VarId>,
+    /// Vectors whose element writes need no journal (see `unjournaled.rs`).
+    unjournaled: BTreeSet<VarId>,
 }
 
 impl<'c, 'a> VjpGen<'c, 'a> {
@@ -293,11 +300,18 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             vectors: vec![Vec::new()],
             in_replay: false,
             journal_ids: Vec::new(),
+            unjournaled: BTreeSet::new(),
         }
     }
 
     /// The body of `__gradient` (forward sweep, reverse sweep, buffers returned).
     pub fn function_body(&mut self, body: &Block) -> TokenStream {
+        self.unjournaled = unjournaled::unjournaled_vectors(
+            body,
+            |v| self.ctx.activity.is_active(v),
+            |v| self.ctx.program.var(v).kind,
+            &self.ctx.program.sites,
+        );
         let sweep = self.sweep_block(body, &BTreeSet::new());
         let fwd = sweep.forward();
         let rev = sweep.reversed();
@@ -335,6 +349,29 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             s.push((slot, id.clone()));
         }
         quote!(__stacks.take(#slot, #len, #fill))
+    }
+
+    /// [`Self::take`] of a vector whose every element the caller writes (no fill).
+    fn take_overwritten(&mut self, id: &syn::Ident, len: TokenStream) -> TokenStream {
+        let slot = self.slots;
+        self.slots += 1;
+        if let Some(s) = self.scopes.last_mut() {
+            s.push((slot, id.clone()));
+        }
+        quote!(__stacks.take_overwritten(#slot, #len))
+    }
+
+    /// The constant `Needed` mask of a log density's partials: the value's when
+    /// `value_active`, and each active argument's (see `ppl_core::distributions::Needed`).
+    fn needed(&self, args: &[syn::Expr], value_active: bool) -> TokenStream {
+        let dist = rt::dist();
+        let mut bits: u32 = u32::from(value_active);
+        for (j, a) in args.iter().enumerate() {
+            if self.ctx.is_active(a) {
+                bits |= 2u32.checked_shl(j as u32).unwrap_or(0);
+            }
+        }
+        quote!(#dist::Needed(#bits))
     }
 
     fn put_backs(&mut self) -> TokenStream {
@@ -488,20 +525,21 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 iter,
                 body,
                 span,
-                ..
+                vars,
             } => {
                 if !is_active_block(self.ctx, body) {
                     out.fwd.push(self.primal_stmt(s));
                     return;
                 }
-                // `break`/`continue` become flags (see `lower_exits`).
+                // `break`/`continue` become flags (see `lower_exits`); the loops with
+                // exits take the general paths below, not the checkpoint-free fast paths.
                 let lowered;
-                let (body, brk) = match self.lower_exits(body, out) {
+                let (body, brk, exits) = match self.lower_exits(body, out) {
                     Some((b, brk)) => {
                         lowered = b;
-                        (&lowered, brk)
+                        (&lowered, brk, true)
                     }
-                    None => (body, None),
+                    None => (body, None, false),
                 };
                 let stop = brk.as_ref().map(|b| quote!(if #b { break; }));
                 if self.fusable(body, later) {
@@ -509,6 +547,21 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let inner = self.fused_scope(body, later);
                     out.fwd
                         .push(quote_spanned!(*span=> #sync for #pat in #iter { #inner #stop }));
+                } else if !exits && self.stateless(body) {
+                    // Writes only unjournaled vectors: plain forward loop, reverse replays.
+                    let it = self.ctx.temp("it");
+                    let primal = self.journaled_primal(body, &[]);
+                    out.fwd.push(
+                        quote_spanned!(*span=> let #it = #iter; for #pat in #it.clone() #primal),
+                    );
+                    let replay = self.replay(body, &[]);
+                    out.rev
+                        .push(quote_spanned!(*span=> for #pat in #it.clone().rev() #replay));
+                } else if !exits
+                    && self.accumulates_only(body)
+                    && self.accumulation_loop(pat, iter, vars, body, *span, out)
+                {
+                    // An index-range accumulation: a reduction forward, seeded reverse.
                 } else if self.accumulates_only(body) {
                     // The loop only adds into outer scalars: their adjoints are the same in
                     // every iteration, so no checkpoint is needed. Forward: the plain loop.
@@ -866,6 +919,23 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 out.rev
                     .push(quote_spanned!(span=> let #lb: S = #bar; #bar = #zero; #(#r)*));
             }
+            Place::Element(_, index) if self.unjournaled.contains(&v) => {
+                // Plain writes (see `unjournaled.rs`): no old value, forward or reverse.
+                let i = self.ctx.temp("i");
+                let lin = linearize(self.ctx, value);
+                let (f, val, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
+                let (write, seed, reset) = match op {
+                    None => (quote!(=), quote!(#bar[#i]), quote!(#bar[#i] = #zero;)),
+                    Some(syn::BinOp::SubAssign(_)) => (quote!(-=), quote!(-#bar[#i]), quote!()),
+                    _ => (quote!(+=), quote!(#bar[#i]), quote!()),
+                };
+                // A replay runs after every reader: the vector's state no longer matters.
+                let store = (!self.in_replay).then(|| quote!(#id[#i] #write #val;));
+                out.fwd
+                    .push(quote_spanned!(span=> let #i: usize = (#index) as usize; #(#f)* #store));
+                out.rev
+                    .push(quote_spanned!(span=> let #lb: S = #seed; #reset #(#r)*));
+            }
             Place::Element(_, index) => {
                 let i = self.ctx.temp("i");
                 let old = self.ctx.temp("old");
@@ -1006,6 +1076,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             })
             .collect();
         let nparams = lins.len();
+        let need = self.needed(&site.dist.args, true);
         let add = self.add_term(name, quote!(__term));
         match &site.dist.iid {
             None => {
@@ -1013,7 +1084,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     quote!(let __term: S = #zero; let #dp: [S; #nparams] = [#zero; #nparams];)
                 } else {
                     quote! {
-                        let (__term, __dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad(&#dvar, #id);
+                        let (__term, __dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, #id, #need);
                         #bar += __dy * __lp_bar;
                         let mut #dp: [S; #nparams] = [#zero; #nparams];
                         #dist::Params::write_params(&__dpd, &mut #dp);
@@ -1039,13 +1110,41 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 ));
             }
             Some(n) => {
-                let take = self.take(&id, quote!(#nvar), quote!(#zero));
-                let take_bar = self.take(&bar, quote!(#nvar), quote!(#zero));
+                // Every element is written by the transform below: no fill needed.
+                let take = self.take_overwritten(&id, quote!(#nvar));
+                let passive_prior = site.dist.args.iter().all(|a| !self.ctx.is_active(a));
+                // With constant prior parameters the prior loop writes every adjoint first.
+                let take_bar = if passive_prior && !flat {
+                    self.take_overwritten(&bar, quote!(#nvar))
+                } else {
+                    self.take(&bar, quote!(#nvar), quote!(#zero))
+                };
                 let prior = if flat {
                     quote!(let __term: S = #zero; let #dp: [S; #nparams] = [#zero; #nparams];)
+                } else if passive_prior {
+                    let i = format_ident!("__i");
+                    let sum = accumulate::unrolled_sum(
+                        quote!(0),
+                        quote!(#nvar),
+                        &i,
+                        &quote! {
+                            let (__lp, __dy, _) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, __ys[__i], #dist::Needed::VALUE);
+                            __bs[__i] = __dy * __lp_bar;
+                            __lp
+                        },
+                    );
+                    // Constant parameters: no parameter adjoints, one tight loop.
+                    quote! {
+                        let __term: S = {
+                            let __ys: &[S] = &#id[..#nvar];
+                            let __bs: &mut [S] = &mut #bar[..#nvar];
+                            #sum
+                        };
+                        let #dp: [S; #nparams] = [#zero; #nparams];
+                    }
                 } else {
                     quote! {
-                        let (__term, __dpd) = #dist::Iid { dist: #dvar, n: #nvar }.lpdf_vjp(&#id[..], __lp_bar, &mut #bar[..])?;
+                        let (__term, __dpd) = #dist::Iid { dist: #dvar, n: #nvar }.lpdf_vjp_needed(&#id[..], __lp_bar, &mut #bar[..], #need)?;
                         let mut #dp: [S; #nparams] = [#zero; #nparams];
                         #dist::Params::write_params(&__dpd, &mut #dp);
                     }
@@ -1058,29 +1157,16 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let #sup = #support;
                     let #xi: usize = __off;
                     let mut #id: Vec<S> = #take;
-                    let mut __lj: S = #zero;
-                    // One transform lookup for the whole vector, not one per coordinate.
+                    // One transform lookup for the whole vector, then a tight loop.
                     let #tf = #tr::scalar_transform(#sup)?;
-                    for (__y, &__x) in #id.iter_mut().zip(&x[#xi..#xi + #nvar]) {
-                        let (__v, __l) = #tr::ScalarTransform::constrain(&#tf, __x);
-                        *__y = __v;
-                        __lj += __l;
-                    }
+                    let __lj: S = #tr::ScalarSupportTransform::constrain_slice(&#tf, &x[#xi..#xi + #nvar], &mut #id[..]);
                     __off += #nvar;
                     let mut #bar: Vec<S> = #take_bar;
                     #prior
                     { let __term: S = __term + __lj; #add }
                 ));
                 out.rev.push(quote_spanned!(span=>
-                    let mut #lo_acc: S = #zero;
-                    let mut #hi_acc: S = #zero;
-                    for ((__g, &__x), &__yb) in grad[#xi..#xi + #nvar].iter_mut().zip(&x[#xi..#xi + #nvar]).zip(#bar.iter()) {
-                        let (__xb, __tb) = #tr::ScalarTransform::constrain_vjp(&#tf, __x, __yb, __lp_bar);
-                        let (__lb, __hb) = __tb.bounds();
-                        *__g += __xb;
-                        #lo_acc += __lb;
-                        #hi_acc += __hb;
-                    }
+                    let (#lo_acc, #hi_acc): (S, S) = #tr::ScalarSupportTransform::constrain_vjp_slice(&#tf, &x[#xi..#xi + #nvar], &#bar[..], __lp_bar, &mut grad[#xi..#xi + #nvar]);
                     #(#arg_bars)*
                 ));
             }
@@ -1341,6 +1427,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             let lins = self.dist_args(d);
             let vals: Vec<&syn::Ident> = lins.iter().map(|l| &l.value).collect();
             let nparams = lins.len();
+            let need = self.needed(&d.args, self.ctx.is_active(value));
             let dp = self.ctx.temp("dp");
             let fwd_args = lins.iter().map(|l| {
                 let f = &l.forward;
@@ -1362,7 +1449,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     quote!(#(#yf)*),
                     quote!(let #yb: S = #dy * __lp_bar; #(#yr)*),
                     quote! {
-                        let (__term, #dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad(&#dist::#dname(#(#vals),*), #yv);
+                        let (__term, #dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dist::#dname(#(#vals),*), #yv, #need);
                     },
                 )
             };
@@ -1500,6 +1587,13 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         }
     }
 
+    /// `true` when the only outer state a loop body changes is unjournaled vectors (so an
+    /// iteration's replay needs nothing restored).
+    fn stateless(&self, body: &Block) -> bool {
+        let (scalars, vectors, passive) = self.overwritten(body);
+        scalars.is_empty() && vectors.is_empty() && passive.is_empty()
+    }
+
     /// `true` when the only outer state a loop body changes is active scalars updated by
     /// `+=`/`-=` with right-hand sides that do not read them, and read nowhere else in it.
     fn accumulates_only(&self, body: &Block) -> bool {
@@ -1552,7 +1646,9 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             if !self.ctx.activity.is_active(v) {
                 passive.push(v);
             } else if var.kind == Kind::Reals {
-                vectors.push(v);
+                if !self.unjournaled.contains(&v) {
+                    vectors.push(v);
+                }
             } else {
                 scalars.push(v);
             }
@@ -1634,16 +1730,25 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         stop: Option<TokenStream>,
         out: &mut Sweep,
     ) {
-        let (save, restore, undo, _, vectors) = self.checkpoint(body);
+        let (save, restore, mut undo, _, vectors) = self.checkpoint(body);
         let primal = self.journaled_primal(body, &vectors);
         let count = trips.as_ref().map(|t| quote!(#t += 1;));
         let push_trips = trips.as_ref().map(|t| quote!(__stacks.counts.push(#t);));
+        let (nj, push_nj) = if vectors.is_empty() {
+            undo = quote!();
+            (quote!(), quote!())
+        } else {
+            (
+                quote!(let mut __nj: usize = 0;),
+                quote!(__stacks.counts.push(__nj);),
+            )
+        };
         out.fwd.push(quote_spanned!(span=>
             #head {
                 #save
-                let mut __nj: usize = 0;
+                #nj
                 #primal
-                __stacks.counts.push(__nj);
+                #push_nj
                 #count
                 #stop
             }
