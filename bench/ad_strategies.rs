@@ -297,7 +297,7 @@ fn main() {
 
     let md = table(&criterion_dir, &dims, started);
     println!(
-        "\nMedian µs per call (criterion; {}):\n\n{md}",
+        "\nFastest sample, µs per call (criterion; {}):\n\n{md}",
         criterion_dir.display()
     );
     let path = target_dir().join("ad_strategies.md");

@@ -602,22 +602,10 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
             }
         }
         let real = fam == Family::MultiNormal;
-        let (d, sup) = match fam {
-            Family::Dirichlet => {
-                let a = &slices[0];
-                (
-                    quote!(#dist::Dirichlet(#a)),
-                    quote!(#tr::Support::Simplex((#a).len())),
-                )
-            }
-            Family::MultiNormal => {
-                let (m, l) = (&slices[0], &slices[1]);
-                (
-                    quote!(#dist::MultiNormal(#m, #l)),
-                    quote!(#tr::Support::Real),
-                )
-            }
-            Family::LkjCholesky => {
+        let (d, sup) = match super::vector_sites::slice_site_dist(fam, &slices) {
+            Some(pair) => pair,
+            None => {
+                // LkjCholesky(k, eta).
                 let k = &args[0];
                 let eta = primal(self.ctx, &args[1]);
                 (
@@ -628,11 +616,9 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         };
         let lens = if real {
             let (m, l) = (&slices[0], &slices[1]);
-            quote! {
-                let __ul: usize = (#m).len();
-                let __cl: usize = __ul;
-                #root::check_len(concat!("sample(\"", #name, "\"): MultiNormal(mu, L): L has n × n values"), __ul * __ul, (#l).len())?;
-            }
+            let n = quote!((#m).len());
+            let (ul, cl) = (quote::format_ident!("__ul"), quote::format_ident!("__cl"));
+            super::vector_sites::multi_normal_lens(&name, &n, l, &ul, &cl)
         } else {
             quote! {
                 let __ul: usize = __sup.unconstrained_len();

@@ -246,6 +246,49 @@ pub fn lift_fill(ctx: &Ctx, e: &syn::Expr, buf: &syn::Ident) -> TokenStream {
 }
 
 /// The name of the local holding a site's constrained length in `__shapes`.
+/// The distribution and support of a Dirichlet or MultiNormal site from its vector
+/// arguments as slices (`None` for LkjCholesky, whose `eta` each mode writes itself).
+pub fn slice_site_dist(fam: Family, slices: &[TokenStream]) -> Option<(TokenStream, TokenStream)> {
+    let (dist, tr) = (
+        crate::runtime_paths::dist(),
+        crate::runtime_paths::transforms(),
+    );
+    match fam {
+        Family::Dirichlet => {
+            let a = &slices[0];
+            Some((
+                quote!(#dist::Dirichlet(#a)),
+                quote!(#tr::Support::Simplex((#a).len())),
+            ))
+        }
+        Family::MultiNormal => {
+            let (m, l) = (&slices[0], &slices[1]);
+            Some((
+                quote!(#dist::MultiNormal(#m, #l)),
+                quote!(#tr::Support::Real),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The lengths of a MultiNormal site (`ul = cl = n`, bound to the given idents) and the
+/// check that its Cholesky factor `l` has `n × n` values.
+pub fn multi_normal_lens(
+    name: &str,
+    n: &TokenStream,
+    l: &TokenStream,
+    ul: &syn::Ident,
+    cl: &syn::Ident,
+) -> TokenStream {
+    let root = crate::runtime_paths::root();
+    quote! {
+        let #ul: usize = #n;
+        let #cl: usize = #ul;
+        #root::check_len(concat!("sample(\"", #name, "\"): MultiNormal(mu, L): L has n × n values"), #ul * #ul, (#l).len())?;
+    }
+}
+
 pub fn shape_len_ident(site_var: &syn::Ident) -> syn::Ident {
     format_ident!("__len_{}", site_var)
 }

@@ -1230,7 +1230,6 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let zero = quote!(<S as #scalar>::zero());
         let tr = rt::transforms();
         let dist = rt::dist();
-        let root = rt::root();
         let name = &site.name;
         let bar = bar_of(id);
         let args = &site.dist.args;
@@ -1266,22 +1265,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         let xi = self.ctx.temp("xi");
         let term = self.ctx.temp("term");
         let mut eta_lin = None;
-        let (d, sup_expr) = match fam {
-            Family::Dirichlet => {
-                let a = &slices[0];
-                (
-                    quote!(#dist::Dirichlet(#a)),
-                    quote!(#tr::Support::Simplex((#a).len())),
-                )
-            }
-            Family::MultiNormal => {
-                let (m, l) = (&slices[0], &slices[1]);
-                (
-                    quote!(#dist::MultiNormal(#m, #l)),
-                    quote!(#tr::Support::Real),
-                )
-            }
-            Family::LkjCholesky => {
+        let (d, sup_expr) = match super::vector_sites::slice_site_dist(fam, &slices) {
+            Some(pair) => pair,
+            None => {
+                // LkjCholesky(k, eta).
                 let k = &args[0];
                 let lin = linearize(self.ctx, &args[1]);
                 let (f, v) = (&lin.forward, &lin.value);
@@ -1297,11 +1284,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             let l = &slices[1];
             let n = &lens[0];
             (
-                quote! {
-                    let #ul: usize = #n;
-                    let #cl: usize = #ul;
-                    #root::check_len(concat!("sample(\"", #name, "\"): MultiNormal(mu, L): L has n × n values"), #ul * #ul, (#l).len())?;
-                },
+                super::vector_sites::multi_normal_lens(&name, n, l, &ul, &cl),
                 quote!(#id.copy_from_slice(&x[#xi..#xi + #ul]); let __lj: S = #zero;),
                 quote! {
                     for (__g, &__b) in grad[#xi..#xi + #ul].iter_mut().zip(#bar.iter()) { *__g += __b; }
