@@ -362,3 +362,51 @@ fn break_over_zipped_iterators() {
         check(&m, 90 + k as u64);
     }
 }
+
+// ---------------------------------------------------------------- element updates
+
+/// A local vector updated from its own elements (`v[i] += v[i - 1]`: a random walk's
+/// cumulative sums), also `v[i] = v[i] * rho` reading the element it overwrites.
+#[model]
+fn cumulative_sums(y: &[f64]) {
+    let rho = sample("rho", Uniform(0.0, 1.0));
+    let eps = sample("eps", Normal(0.0, 1.0).iid(y.len()));
+    let mut v = vec![0.0; y.len()];
+    v[0] = eps[0];
+    for i in 1..y.len() {
+        v[i] = eps[i];
+        v[i] += v[i - 1];
+        v[i] = v[i] * rho;
+    }
+    for i in 0..y.len() {
+        observe("y", Normal(v[i], 1.0), y[i]);
+    }
+}
+
+#[test]
+fn element_updates_reading_the_same_vector() {
+    let m = CumulativeSums::new(&Y).unwrap();
+    check(&m, 31);
+    // The value against the recursion written out by hand, at one point.
+    let x: Vec<f64> = (0..=Y.len()).map(|i| 0.3 * i as f64 - 1.0).collect();
+    let rho = 1.0 / (1.0 + (-x[0]).exp());
+    let eps = &x[1..];
+    let (mut v, mut lp) = (eps[0], 0.0);
+    for (i, y) in Y.iter().enumerate() {
+        if i > 0 {
+            v = (eps[i] + v) * rho;
+        }
+        lp += -0.5 * (y - v).powi(2) - 0.5 * (2.0 * std::f64::consts::PI).ln();
+    }
+    // Priors and the log-Jacobian of the interval transform.
+    lp += eps
+        .iter()
+        .map(|e| -0.5 * e * e - 0.5 * (2.0 * std::f64::consts::PI).ln())
+        .sum::<f64>();
+    lp += rho.ln() + (1.0 - rho).ln();
+    let got = m.log_density(&x).unwrap();
+    assert!(
+        (got - lp).abs() < 1e-12 * lp.abs().max(1.0),
+        "{got} vs {lp}"
+    );
+}

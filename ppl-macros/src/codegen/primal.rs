@@ -164,12 +164,20 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                         __stacks.counts.push(#vid);
                         __stacks.values.push(#id[__ji]);
                         __nj += 1;
-                        #id[__ji] #op #v;
+                        let __v = #v;
+                        #id[__ji] #op __v;
                     });
                 }
                 if active {
                     let v = primal(self.ctx, value);
-                    quote_spanned!(*span=> #target #op #v;)
+                    match place {
+                        // The value first: it may read the vector (`v[i] += v[i - 1]`), which
+                        // `IndexMut` on a generic scalar would already have borrowed.
+                        Place::Element(..) => {
+                            quote_spanned!(*span=> { let __v = #v; #target #op __v; })
+                        }
+                        Place::Var(_) => quote_spanned!(*span=> #target #op #v;),
+                    }
                 } else {
                     quote_spanned!(*span=> #target #op #value;)
                 }
