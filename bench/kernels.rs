@@ -328,7 +328,7 @@ fn normal(n: usize, budget: Duration) {
 fn constant_shapes(n: usize, budget: Duration) {
     use ppl::distributions::{Beta, ContinuousDistribution, Gamma, Needed};
     let y: Vec<f64> = (0..n).map(|i| 0.05 + 0.9 * (i as f64 / n as f64)).collect();
-    let mut run = |name: &str, full: &dyn Fn(f64) -> f64, needed: &dyn Fn(f64) -> f64| {
+    let run = |name: &str, full: &dyn Fn(f64) -> f64, needed: &dyn Fn(f64) -> f64| {
         let t_full = time(n, budget, || {
             let mut acc = 0.0;
             for &yi in black_box(&y) {

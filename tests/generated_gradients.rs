@@ -303,7 +303,7 @@ fn benchmark_models_gradients() {
     check_gradients(&Hierarchical::new(&g, &xh, &series(30, 8), 4).unwrap()).unwrap();
 
     check_gradients(
-        &PoissonCounting::new(15, 5.0, 10.0, 8.163265306122449, 8.163265306122449).unwrap(),
+        &PoissonCounting::new(15, 5.0, 10.0, 8.163_265_306_122_45, 8.163_265_306_122_45).unwrap(),
     )
     .unwrap();
 }

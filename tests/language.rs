@@ -83,7 +83,7 @@ fn break_on_parameter_condition_in_a_recursion() {
     // Value against the same loop in plain Rust.
     let m = SeriesBreak::new(60, 1e-3, 2.0).unwrap();
     for x in [[0.5, 0.3], [-1.0, 2.0], [2.0, -0.5]] {
-        let r = 0.9 / (1.0 + (-x[0] as f64).exp());
+        let r = 0.9 / (1.0 + (-x[0]).exp());
         let a = x[1];
         let (mut term, mut sum) = (a, 0.0);
         for _ in 0..60 {
@@ -94,7 +94,7 @@ fn break_on_parameter_condition_in_a_recursion() {
             }
         }
         let lj =
-            (0.9f64).ln() - (1.0 + (-x[0] as f64).exp()).ln() - (1.0 + (x[0] as f64).exp()).ln();
+            (0.9f64).ln() - (1.0 + (-x[0]).exp()).ln() - (1.0 + x[0].exp()).ln();
         let lp = uniform_lpdf(r, 0.0, 0.9) + lj + normal_lpdf(a, 1.0, 1.0) - (sum - 2.0).powi(2);
         let got = m.log_density(&x).unwrap();
         assert!((got - lp).abs() < 1e-10, "{got} vs {lp}");

@@ -461,7 +461,7 @@ fn chi_square_sf(x: f64, df: usize) -> f64 {
     }
     let h = x / 2.0;
     let ln_h = h.ln();
-    if df % 2 == 0 {
+    if df.is_multiple_of(2) {
         (0..df / 2)
             .map(|i| (-h + i as f64 * ln_h - lgamma(i as f64 + 1.0)).exp())
             .sum()
@@ -484,7 +484,7 @@ struct ChiSquareTest {
 
 fn rank_uniformity_test(ranks: &[usize], thin_l: usize, bins: usize) -> ChiSquareTest {
     assert!(
-        bins >= 2 && (thin_l + 1) % bins == 0,
+        bins >= 2 && (thin_l + 1).is_multiple_of(bins),
         "{bins} bins do not divide {} ranks",
         thin_l + 1
     );
@@ -511,7 +511,7 @@ fn rank_uniformity_test(ranks: &[usize], thin_l: usize, bins: usize) -> ChiSquar
 fn choose_bins(reps: usize, thin_l: usize) -> usize {
     (2..=20)
         .rev()
-        .find(|&b| (thin_l + 1) % b == 0 && reps >= 5 * b)
+        .find(|&b| (thin_l + 1).is_multiple_of(b) && reps >= 5 * b)
         .expect("too few replications for a chi-square test")
 }
 

@@ -166,7 +166,7 @@ mod tests {
         let v = s.take_overwritten(2, 2);
         s.put_back(2, v);
         assert_eq!(s.buffers[2].len(), 2);
-        assert_eq!(ws.stacks::<Dual>().pop_value().v.is_nan(), true);
+        assert!(ws.stacks::<Dual>().pop_value().v.is_nan());
     }
 }
 
