@@ -93,8 +93,7 @@ fn break_on_parameter_condition_in_a_recursion() {
                 break;
             }
         }
-        let lj =
-            (0.9f64).ln() - (1.0 + (-x[0]).exp()).ln() - (1.0 + x[0].exp()).ln();
+        let lj = (0.9f64).ln() - (1.0 + (-x[0]).exp()).ln() - (1.0 + x[0].exp()).ln();
         let lp = uniform_lpdf(r, 0.0, 0.9) + lj + normal_lpdf(a, 1.0, 1.0) - (sum - 2.0).powi(2);
         let got = m.log_density(&x).unwrap();
         assert!((got - lp).abs() < 1e-10, "{got} vs {lp}");
