@@ -312,21 +312,12 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             |v| self.ctx.program.var(v).kind,
             &self.ctx.program.sites,
         );
-        let sweep = self.sweep_block(body, &BTreeSet::new());
-        let fwd = sweep.forward();
-        let rev = sweep.reversed();
-        let sync = self.sync_vectors();
-        let back = self.put_backs();
-        quote! {
-            #fwd
-            #sync
-            #rev
-            #back
-        }
+        self.function_body_seeded(body, quote!())
     }
 
     /// The body of a helper's reverse rule: forward sweep, `seed` (adds the caller's
-    /// adjoint of the result into the result variable's adjoint), reverse sweep.
+    /// adjoint of the result into the result variable's adjoint), reverse sweep. (Helper
+    /// bodies journal every vector: their vectors may leave through the result.)
     pub fn function_body_seeded(&mut self, body: &Block, seed: TokenStream) -> TokenStream {
         let sweep = self.sweep_block(body, &BTreeSet::new());
         let fwd = sweep.forward();
