@@ -224,38 +224,13 @@ impl<S: Scalar> ContinuousDistribution<S> for Gamma<S, S> {
 
     #[inline]
     fn lpdf_grad(&self, y: S) -> (S, S, Self) {
-        let Gamma(alpha, beta) = *self;
-        let zero = (neg_inf(), S::zero(), Gamma(S::zero(), S::zero()));
-        let Some((x, ln_x, ln_y)) = gamma_pieces(alpha, beta, y) else {
-            return zero;
-        };
-        let lp = gamma_kernel(alpha, x, ln_x) - ln_y;
-        if !lp.is_finite() {
-            return zero;
-        }
-        let dy = (alpha - 1.0) / y - beta;
-        let dalpha = gamma_kernel_dalpha(alpha, x, ln_x);
-        let dbeta = alpha / beta - y;
-        (lp, dy, Gamma(dalpha, dbeta))
+        self.lpdf_grad_with(y, true)
     }
 
     /// Skips `∂/∂α` (a digamma, or Stirling's derivative) when the shape is data.
     #[inline]
     fn lpdf_grad_needed(&self, y: S, need: Needed) -> (S, S, Self) {
-        if need.has_param(0) {
-            return self.lpdf_grad(y);
-        }
-        let Gamma(alpha, beta) = *self;
-        let zero = (neg_inf(), S::zero(), Gamma(S::zero(), S::zero()));
-        let Some((x, ln_x, ln_y)) = gamma_pieces(alpha, beta, y) else {
-            return zero;
-        };
-        let lp = gamma_kernel(alpha, x, ln_x) - ln_y;
-        if !lp.is_finite() {
-            return zero;
-        }
-        let dy = (alpha - 1.0) / y - beta;
-        (lp, dy, Gamma(S::zero(), alpha / beta - y))
+        self.lpdf_grad_with(y, need.has_param(0))
     }
 
     #[inline]
@@ -290,6 +265,29 @@ impl Sample for Gamma<f64, f64> {
         self.validate()?;
         // Dividing a standard draw by the rate also works for rates whose inverse overflows.
         Ok(standard_gamma("Gamma", "alpha", self.0, rng)? / self.1)
+    }
+}
+
+impl<S: Scalar> Gamma<S, S> {
+    /// Log density and partials; `∂/∂α` only if `with_dalpha` (zero otherwise).
+    #[inline]
+    fn lpdf_grad_with(&self, y: S, with_dalpha: bool) -> (S, S, Self) {
+        let Gamma(alpha, beta) = *self;
+        let zero = (neg_inf(), S::zero(), Gamma(S::zero(), S::zero()));
+        let Some((x, ln_x, ln_y)) = gamma_pieces(alpha, beta, y) else {
+            return zero;
+        };
+        let lp = gamma_kernel(alpha, x, ln_x) - ln_y;
+        if !lp.is_finite() {
+            return zero;
+        }
+        let dy = (alpha - 1.0) / y - beta;
+        let dalpha = if with_dalpha {
+            gamma_kernel_dalpha(alpha, x, ln_x)
+        } else {
+            S::zero()
+        };
+        (lp, dy, Gamma(dalpha, alpha / beta - y))
     }
 }
 

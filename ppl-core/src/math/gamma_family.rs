@@ -144,20 +144,7 @@ const DIGAMMA_1_2: [f64; 24] = [
     -2.3877901082188625e-18,
 ];
 
-/// `a·b + c`, fused only where the target has FMA: without it `f64::mul_add` is an
-/// out-of-line libm call, and the extra rounding of `a * b + c` is harmless in Clenshaw's
-/// recurrence (its error stays within the accuracy tests' bounds).
-#[inline(always)]
-fn madd(a: f64, b: f64, c: f64) -> f64 {
-    #[cfg(target_feature = "fma")]
-    {
-        a.mul_add(b, c)
-    }
-    #[cfg(not(target_feature = "fma"))]
-    {
-        a * b + c
-    }
-}
+use super::kernels::madd;
 
 /// Sum of a Chebyshev series `Σ c_k T_k(s)` at `s ∈ [-1, 1]` (Clenshaw's recurrence).
 #[inline]

@@ -160,7 +160,7 @@ const LN_T: [f64; 8] = [
 /// `a·b + c`: fused when the target has FMA (one rounding), else a multiply and an add
 /// (never the out-of-line libm `fma`).
 #[inline(always)]
-fn madd(a: f64, b: f64, c: f64) -> f64 {
+pub(crate) fn madd(a: f64, b: f64, c: f64) -> f64 {
     #[cfg(target_feature = "fma")]
     {
         a.mul_add(b, c)
