@@ -409,3 +409,65 @@ fn element_updates_reading_the_same_vector() {
         "{got} vs {lp}"
     );
 }
+
+// ---------------------------------------------------------------- constrain
+
+/// Deterministics computed next to the likelihood: `constrain` runs the body without its
+/// `observe`/`factor` statements and what only they need (see `ppl-macros` `ir::prune`),
+/// and must still record the same values.
+#[model]
+fn deterministics_among_the_likelihood(y: &[f64], stop: f64) {
+    let mu = sample("mu", Normal(0.0, 1.0));
+    let rate = sample("rate", Gamma(2.0, 2.0));
+    let mut level = 0.0;
+    let mut sq = 0.0;
+    for i in 0..y.len() {
+        if level > stop {
+            break;
+        }
+        level = 0.5 * level + mu;
+        sq += (y[i] - level).powi(2);
+        deterministic("level", level);
+        observe("y", Normal(level, 1.0), y[i]);
+    }
+    // Newton's iteration for the root of z³ = rate: its value is a deterministic.
+    let mut z = 1.0 + rate;
+    let mut step = 1.0;
+    while step.abs() > 1e-14 {
+        step = (z * z * z - rate) / (3.0 * z * z);
+        z -= step;
+    }
+    deterministic("cube_root", z);
+    factor(-0.1 * sq);
+}
+
+#[test]
+fn constrain_records_deterministics_without_running_the_likelihood() {
+    let y = [0.3, -1.2, 0.8, 2.5, 0.1];
+    for stop in [10.0, 0.7] {
+        let m = DeterministicsAmongTheLikelihood::new(&y, stop).unwrap();
+        for x in [[0.4, -0.3], [1.5, 0.8], [-2.0, 0.1]] {
+            let (mu, rate) = (x[0], x[1].exp());
+            let mut expected = vec![mu, rate];
+            let mut level = 0.0;
+            for _ in 0..y.len() {
+                if level > stop {
+                    break;
+                }
+                level = 0.5 * level + mu;
+                expected.push(level);
+            }
+            expected.push(rate.cbrt());
+            let mut got = Vec::new();
+            m.constrain(&x, &mut got).unwrap();
+            assert_eq!(got.len(), expected.len(), "{got:?} vs {expected:?}");
+            for (g, e) in got.iter().zip(&expected) {
+                assert!(
+                    (g - e).abs() <= 1e-14 * e.abs().max(1.0),
+                    "{got:?} vs {expected:?}"
+                );
+            }
+        }
+        check(&m, 5);
+    }
+}

@@ -186,11 +186,15 @@ pub fn generate(
     let (unc_body, unc_back) = unc.top(&p.body);
     let mut sim = PrimalGen::new(ctx, Flavor::Simulate);
     let (sim_body, sim_back) = sim.top(&p.body);
+    // `constrain` runs the body without its likelihood (see `ir::prune`).
+    let mut cons = PrimalGen::new(ctx, Flavor::Density);
+    let (cons_body, cons_back) = cons.top(&crate::ir::prune::constrain_body(p));
     let _ = Kind::Real;
     // Helpers called by a flavour take their scratch buffers past the flavour's own.
     let hb_density = super::helper_call::slots_used(&quote!(#density_body #density_back));
     let hb_unc = super::helper_call::slots_used(&quote!(#unc_body #unc_back));
     let hb_sim = super::helper_call::slots_used(&quote!(#sim_body #sim_back));
+    let hb_cons = super::helper_call::slots_used(&quote!(#cons_body #cons_back));
 
     let (sites_text, obs_lines) = super::describe::static_parts(p);
     let site_names = sites_text.iter().map(|s| s.0.clone());
@@ -303,6 +307,20 @@ pub fn generate(
                 Ok(__lp)
             }
 
+            /// The body without `observe`/`factor` and what only they need: records the
+            /// constrained site values and the deterministics (`constrain`, once per draw).
+            #[allow(unused_variables, non_snake_case, unused_mut, unused_parens, unused_assignments, clippy::all)]
+            fn __constrain_values(&self, x: &[f64], __stacks: &mut #stacks<f64>, mut __rec: ::std::option::Option<&mut #root::Trace>) -> #result<()> {
+                type S = f64;
+                #data
+                let mut __lp: S = 0.0;
+                let mut __off: usize = 0;
+                let __helper_base: usize = #hb_cons;
+                #cons_body
+                #cons_back
+                Ok(())
+            }
+
             #[allow(unused_variables, non_snake_case, unused_mut, unused_parens, unused_assignments, clippy::all)]
             fn __unconstrain(&self, __values: &[(&str, &[f64])], __x: &mut [f64], __stacks: &mut #stacks<f64>) -> #result<()> {
                 type S = f64;
@@ -379,7 +397,7 @@ pub fn generate(
             fn constrain(&self, x: &[f64], out: &mut ::std::vec::Vec<f64>) -> #result<()> {
                 #root::check_len("x", self.__dim, x.len())?;
                 let mut trace = #root::Trace::values_only(self.__param_names.len());
-                self.__primal::<f64>(x, &mut #stacks::<f64>::default(), Some(&mut trace))?;
+                self.__constrain_values(x, &mut #stacks::<f64>::default(), Some(&mut trace))?;
                 out.clear();
                 out.extend_from_slice(&trace.sites);
                 out.extend_from_slice(&trace.deterministics);

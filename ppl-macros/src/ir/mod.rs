@@ -7,6 +7,7 @@
 pub mod lower;
 #[cfg(test)]
 pub mod pretty;
+pub mod prune;
 
 use proc_macro2::Span;
 
