@@ -13,6 +13,10 @@
 //! * **VJP** `gradient::<S>`: a forward sweep followed by a reverse sweep. At `S = f64` it
 //!   is the gradient; at `S = Dual` it is the **Hessian-vector product** (forward over
 //!   reverse), with no extra code.
+//! * **constrain** (on `f64`, once per draw): the primal of the body without its
+//!   likelihood. `observe`/`factor` statements and every statement only they need are
+//!   pruned (`ir::prune`: a flow-insensitive liveness fixpoint from the sample sites and
+//!   deterministics; `break`/`continue` and passive statements stay).
 //!
 //! ## Reverse mode without a tape
 //!
