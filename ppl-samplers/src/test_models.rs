@@ -133,6 +133,54 @@ impl Model for IidNormal {
     }
 }
 
+/// [`IidNormal`] that runs `hook` before every gradient evaluation (to observe the run, or
+/// to fail it: an error from the hook is the evaluation's error). Everything else
+/// delegates.
+pub struct HookedIidNormal<F> {
+    pub inner: IidNormal,
+    pub hook: F,
+}
+
+impl<F: Fn() -> Result<()> + Send + Sync> Model for HookedIidNormal<F> {
+    fn dim(&self) -> usize {
+        Model::dim(&self.inner)
+    }
+    fn param_names(&self) -> Vec<String> {
+        self.inner.param_names()
+    }
+    fn layout(&self) -> Vec<SiteLayout> {
+        self.inner.layout()
+    }
+    fn log_density_in(&self, x: &[f64], ws: &mut Workspace) -> Result<f64> {
+        self.inner.log_density_in(x, ws)
+    }
+    fn log_density_gradient_in(&self, x: &[f64], g: &mut [f64], ws: &mut Workspace) -> Result<f64> {
+        (self.hook)()?;
+        self.inner.log_density_gradient_in(x, g, ws)
+    }
+    fn log_density_jvp_in(&self, x: &[f64], v: &[f64], ws: &mut Workspace) -> Result<(f64, f64)> {
+        self.inner.log_density_jvp_in(x, v, ws)
+    }
+    fn log_density_hvp_in(
+        &self,
+        x: &[f64],
+        v: &[f64],
+        out: &mut [f64],
+        ws: &mut Workspace,
+    ) -> Result<f64> {
+        self.inner.log_density_hvp_in(x, v, out, ws)
+    }
+    fn constrain(&self, x: &[f64], out: &mut Vec<f64>) -> Result<()> {
+        self.inner.constrain(x, out)
+    }
+    fn unconstrain(&self, values: &[(&str, &[f64])]) -> Result<Vec<f64>> {
+        self.inner.unconstrain(values)
+    }
+    fn simulate(&self, rng: &mut dyn RngCore, params: Option<&[f64]>) -> Result<Simulation> {
+        self.inner.simulate(rng, params)
+    }
+}
+
 /// A 2-D Gaussian with mean `MEAN`, standard deviations `SD` and correlation `RHO`.
 ///
 /// ```text

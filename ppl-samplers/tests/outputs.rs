@@ -4,7 +4,7 @@
 #[path = "../src/test_models.rs"]
 mod test_models;
 
-use ppl_core::{Model, Result as CoreResult, Simulation, SiteLayout, Workspace};
+use ppl_core::Model;
 use ppl_samplers::{
     stan_name, ChainFailure, Diagnostics, Divergence, Fit, Hmc, Metric, MetricKind, Nuts,
     SamplerError, StanCsv, STAN_CSV_STAT_COLUMNS,
@@ -206,14 +206,6 @@ fn streamed_csv_holds_every_draw_and_changes_nothing() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// An iid normal that, at every gradient evaluation, counts the data rows of a CSV file
-/// as it is on disk at that moment.
-struct Spy {
-    inner: IidNormal,
-    file: PathBuf,
-    rows_seen: Mutex<Vec<usize>>,
-}
-
 fn data_rows(path: &Path) -> usize {
     std::fs::read_to_string(path)
         .map(|t| {
@@ -225,60 +217,6 @@ fn data_rows(path: &Path) -> usize {
         .unwrap_or(0)
 }
 
-impl Model for Spy {
-    fn dim(&self) -> usize {
-        Model::dim(&self.inner)
-    }
-    fn param_names(&self) -> Vec<String> {
-        self.inner.param_names()
-    }
-    fn layout(&self) -> Vec<SiteLayout> {
-        self.inner.layout()
-    }
-    fn log_density_in(&self, x: &[f64], ws: &mut Workspace) -> CoreResult<f64> {
-        self.inner.log_density_in(x, ws)
-    }
-    fn log_density_gradient_in(
-        &self,
-        x: &[f64],
-        grad: &mut [f64],
-        ws: &mut Workspace,
-    ) -> CoreResult<f64> {
-        self.rows_seen.lock().unwrap().push(data_rows(&self.file));
-        self.inner.log_density_gradient_in(x, grad, ws)
-    }
-    fn log_density_jvp_in(
-        &self,
-        x: &[f64],
-        v: &[f64],
-        ws: &mut Workspace,
-    ) -> CoreResult<(f64, f64)> {
-        self.inner.log_density_jvp_in(x, v, ws)
-    }
-    fn log_density_hvp_in(
-        &self,
-        x: &[f64],
-        v: &[f64],
-        out: &mut [f64],
-        ws: &mut Workspace,
-    ) -> CoreResult<f64> {
-        self.inner.log_density_hvp_in(x, v, out, ws)
-    }
-    fn constrain(&self, x: &[f64], out: &mut Vec<f64>) -> CoreResult<()> {
-        self.inner.constrain(x, out)
-    }
-    fn unconstrain(&self, values: &[(&str, &[f64])]) -> CoreResult<Vec<f64>> {
-        self.inner.unconstrain(values)
-    }
-    fn simulate(
-        &self,
-        rng: &mut dyn rand::RngCore,
-        params: Option<&[f64]>,
-    ) -> CoreResult<Simulation> {
-        self.inner.simulate(rng, params)
-    }
-}
-
 #[test]
 fn streamed_csv_is_on_disk_while_the_run_goes_on() {
     // During sampling transition i (0-based) the file must already hold the i draws
@@ -286,10 +224,15 @@ fn streamed_csv_is_on_disk_while_the_run_goes_on() {
     let dir = temp_dir("live");
     for flush_every in [1, 7] {
         let prefix = dir.join(format!("live{flush_every}"));
-        let spy = Spy {
+        // At every gradient evaluation, the data rows of the CSV file as it is on disk.
+        let file = prefix.with_file_name(format!("live{flush_every}_1.csv"));
+        let rows_seen = Mutex::new(Vec::new());
+        let spy = HookedIidNormal {
             inner: IidNormal { dim: 2 },
-            file: prefix.with_file_name(format!("live{flush_every}_1.csv")),
-            rows_seen: Mutex::new(Vec::new()),
+            hook: || {
+                rows_seen.lock().unwrap().push(data_rows(&file));
+                Ok(())
+            },
         };
         let fit = Nuts::new()
             .chains(1)
@@ -300,7 +243,7 @@ fn streamed_csv_is_on_disk_while_the_run_goes_on() {
             .output_csv_flush_every(flush_every)
             .run(&spy)
             .unwrap();
-        let seen = spy.rows_seen.into_inner().unwrap();
+        let seen = rows_seen.into_inner().unwrap();
         let stats = &fit.chains()[0].stats;
         // Sampling evaluates the gradient once per leapfrog step and nowhere else, so
         // the last Σ n_leapfrog evaluations belong to the kept transitions, in order.
@@ -318,76 +261,9 @@ fn streamed_csv_is_on_disk_while_the_run_goes_on() {
         }
         // Nothing (no warm-up rows) was on disk during warm-up.
         assert!(seen[..seen.len() - total].iter().all(|&r| r == 0));
-        assert_eq!(data_rows(&spy.file), 60);
+        assert_eq!(data_rows(&file), 60);
     }
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-/// A standard normal whose gradient becomes a fatal error after `limit` evaluations.
-struct StopsAfter {
-    inner: IidNormal,
-    evaluations: AtomicUsize,
-    limit: usize,
-}
-
-impl Model for StopsAfter {
-    fn dim(&self) -> usize {
-        Model::dim(&self.inner)
-    }
-    fn param_names(&self) -> Vec<String> {
-        self.inner.param_names()
-    }
-    fn layout(&self) -> Vec<SiteLayout> {
-        self.inner.layout()
-    }
-    fn log_density_in(&self, x: &[f64], ws: &mut Workspace) -> CoreResult<f64> {
-        self.inner.log_density_in(x, ws)
-    }
-    fn log_density_gradient_in(
-        &self,
-        x: &[f64],
-        grad: &mut [f64],
-        ws: &mut Workspace,
-    ) -> CoreResult<f64> {
-        if self.evaluations.fetch_add(1, Ordering::SeqCst) >= self.limit {
-            return Err(ppl_core::Error::DimensionMismatch {
-                what: "the run was stopped".into(),
-                expected: 0,
-                found: 1,
-            });
-        }
-        self.inner.log_density_gradient_in(x, grad, ws)
-    }
-    fn log_density_jvp_in(
-        &self,
-        x: &[f64],
-        v: &[f64],
-        ws: &mut Workspace,
-    ) -> CoreResult<(f64, f64)> {
-        self.inner.log_density_jvp_in(x, v, ws)
-    }
-    fn log_density_hvp_in(
-        &self,
-        x: &[f64],
-        v: &[f64],
-        out: &mut [f64],
-        ws: &mut Workspace,
-    ) -> CoreResult<f64> {
-        self.inner.log_density_hvp_in(x, v, out, ws)
-    }
-    fn constrain(&self, x: &[f64], out: &mut Vec<f64>) -> CoreResult<()> {
-        self.inner.constrain(x, out)
-    }
-    fn unconstrain(&self, values: &[(&str, &[f64])]) -> CoreResult<Vec<f64>> {
-        self.inner.unconstrain(values)
-    }
-    fn simulate(
-        &self,
-        rng: &mut dyn rand::RngCore,
-        params: Option<&[f64]>,
-    ) -> CoreResult<Simulation> {
-        self.inner.simulate(rng, params)
-    }
 }
 
 #[test]
@@ -395,10 +271,20 @@ fn a_stopped_run_keeps_every_draw_already_made() {
     let dir = temp_dir("stopped");
     let sampler = Nuts::new().chains(1).warmup(60).draws(200).seed(4);
     let full = sampler.clone().run(&IidNormal { dim: 3 }).unwrap();
-    let model = StopsAfter {
+    // A standard normal whose gradient becomes a fatal error after 900 evaluations.
+    let evaluations = AtomicUsize::new(0);
+    let model = HookedIidNormal {
         inner: IidNormal { dim: 3 },
-        evaluations: AtomicUsize::new(0),
-        limit: 900,
+        hook: || {
+            if evaluations.fetch_add(1, Ordering::SeqCst) >= 900 {
+                return Err(ppl_core::Error::DimensionMismatch {
+                    what: "the run was stopped".into(),
+                    expected: 0,
+                    found: 1,
+                });
+            }
+            Ok(())
+        },
     };
     let e = sampler
         .output_csv(dir.join("stopped"))
