@@ -4,6 +4,10 @@
 use ppl::prelude::*;
 use ppl::testing::check_gradients;
 
+/// The eight benchmark models (`bench/models.rs`), for the ones not written here again.
+#[path = "../bench/models.rs"]
+mod bench_models;
+
 /// Eight schools, non-centred.
 #[model]
 fn eight_schools(y: &[f64], sigma: &[f64]) {
@@ -89,31 +93,6 @@ fn ar_k(y: &[f64], k: usize) {
     }
 }
 
-/// Marketing mix: per-channel geometric adstock (a recursion) and Hill saturation,
-/// accumulated into a local vector element by element.
-#[model]
-fn mmm(x: &[Vec<f64>], y: &[f64], channels: usize) {
-    let decay = sample("decay", Beta(2.0, 2.0).iid(channels));
-    let lambda = sample("lambda", LogNormal(0.0, 1.0).iid(channels));
-    let beta = sample("beta", HalfNormal(2.0).iid(channels));
-    let intercept = sample("intercept", Normal(0.0, 5.0));
-    let sigma = sample("sigma", HalfNormal(1.0));
-    let mut mu = vec![0.0; y.len()];
-    for t in 0..y.len() {
-        mu[t] = intercept;
-    }
-    for c in 0..channels {
-        let mut a = 0.0;
-        for t in 0..y.len() {
-            a = x[t][c] + decay[c] * a;
-            mu[t] += beta[c] * a / (a + lambda[c]);
-        }
-    }
-    for t in 0..y.len() {
-        observe("y", Normal(mu[t], sigma), y[t]);
-    }
-}
-
 /// A Newton iteration in a `while` loop whose trip count depends on the parameter:
 /// solves `z³ + z = a` and observes `z`.
 #[model]
@@ -184,7 +163,9 @@ fn marketing_mix_gradients() {
         })
         .collect();
     let y: Vec<f64> = series(t, 99).iter().map(|v| 2.0 + v).collect();
-    let m = Mmm::new(&x, &y, 3).unwrap();
+    // The benchmark's marketing-mix model (per-channel geometric adstock, a recursion, and
+    // Hill saturation accumulated into a local vector element by element).
+    let m = bench_models::MmmAdstock::new(&x, &y, 3).unwrap();
     assert_eq!(m.dim(), 11);
     check_gradients(&m).unwrap();
 }
