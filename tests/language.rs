@@ -422,7 +422,8 @@ fn deterministics_among_the_likelihood(y: &[f64], stop: f64) {
     let mut level = 0.0;
     let mut sq = 0.0;
     for i in 0..y.len() {
-        if level > stop {
+        // A data condition: the number of deterministics must not depend on parameters.
+        if y[i] > stop {
             break;
         }
         level = 0.5 * level + mu;
@@ -444,14 +445,14 @@ fn deterministics_among_the_likelihood(y: &[f64], stop: f64) {
 #[test]
 fn constrain_records_deterministics_without_running_the_likelihood() {
     let y = [0.3, -1.2, 0.8, 2.5, 0.1];
-    for stop in [10.0, 0.7] {
+    for stop in [10.0, 2.0] {
         let m = DeterministicsAmongTheLikelihood::new(&y, stop).unwrap();
         for x in [[0.4, -0.3], [1.5, 0.8], [-2.0, 0.1]] {
             let (mu, rate) = (x[0], x[1].exp());
             let mut expected = vec![mu, rate];
             let mut level = 0.0;
-            for _ in 0..y.len() {
-                if level > stop {
+            for yi in y {
+                if yi > stop {
                     break;
                 }
                 level = 0.5 * level + mu;
@@ -470,4 +471,37 @@ fn constrain_records_deterministics_without_running_the_likelihood() {
         }
         check(&m, 5);
     }
+}
+
+/// A deterministic after a parameter-dependent `break`: how many values a draw records
+/// depends on the parameters, which the output cannot hold.
+#[model]
+fn deterministics_counted_by_a_parameter(y: &[f64], stop: f64) {
+    let mu = sample("mu", Normal(0.0, 1.0));
+    let mut level = 0.0;
+    for i in 0..y.len() {
+        if level > stop {
+            break;
+        }
+        level = 0.5 * level + mu;
+        deterministic("level", level);
+        observe("y", Normal(level, 1.0), y[i]);
+    }
+}
+
+#[test]
+fn a_parameter_dependent_number_of_deterministics_is_a_clear_sampler_error() {
+    let m = DeterministicsCountedByAParameter::new(&[0.3, 1.0, 2.0], 0.7).unwrap();
+    let e = Nuts::new()
+        .chains(1)
+        .warmup(100)
+        .draws(100)
+        .progress(false)
+        .run(&m)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("must record the same number at every point"),
+        "{e}"
+    );
 }

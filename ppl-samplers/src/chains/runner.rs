@@ -320,7 +320,11 @@ fn constrain_into<M: Model + ?Sized>(
     model.constrain(q, out).map_err(ChainFailure::Model)?;
     if out.len() != n_params {
         return Err(ChainFailure::Model(ppl_core::Error::DimensionMismatch {
-            what: "constrained parameters".into(),
+            what: "constrained parameters and deterministics of this draw (as many as \
+                   `param_names()`; a model must record the same number at every point, \
+                   e.g. no `deterministic` after a parameter-dependent `break` or inside a \
+                   parameter-dependent branch)"
+                .into(),
             expected: n_params,
             found: out.len(),
         }));
