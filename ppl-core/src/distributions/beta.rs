@@ -205,7 +205,6 @@ mod tests {
             let Beta(fa, fb) = full.2;
             assert_eq!((lp, dy), (full.0, full.1));
             assert_eq!((da, db), (fa, fb));
-            let _ = fa;
             let (lp, dy, Beta(da, db)) = d.lpdf_grad_needed(y, Needed::VALUE);
             assert_eq!((lp, dy, da, db), (full.0, full.1, 0.0, 0.0));
         }
