@@ -26,7 +26,8 @@
 //! rather than hand-rolled ones), `thiserror` (the error enum's `Display` without
 //! boilerplate).
 
-#![forbid(unsafe_code)]
+// `unsafe` only to call an AVX2 build of a kernel after detecting AVX2 at run time.
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod ad;

@@ -95,6 +95,17 @@ pub trait Scalar:
     fn square(self) -> Self {
         self * self
     }
+    /// The slice as plain values when `Self` is `f64` (`None` for dual numbers): lets a
+    /// generic rule hand `f64` data to a vectorised `f64`-only kernel.
+    #[inline(always)]
+    fn as_f64_slice(_s: &[Self]) -> Option<&[f64]> {
+        None
+    }
+    /// [`Scalar::as_f64_slice`] for a mutable slice.
+    #[inline(always)]
+    fn as_f64_slice_mut(_s: &mut [Self]) -> Option<&mut [f64]> {
+        None
+    }
 }
 
 impl Scalar for f64 {
@@ -118,6 +129,14 @@ impl Scalar for f64 {
     fn powi(self, n: i32) -> Self {
         f64::powi(self, n)
     }
+    #[inline(always)]
+    fn as_f64_slice(s: &[f64]) -> Option<&[f64]> {
+        Some(s)
+    }
+    #[inline(always)]
+    fn as_f64_slice_mut(s: &mut [f64]) -> Option<&mut [f64]> {
+        Some(s)
+    }
 }
 
 #[cfg(test)]
@@ -128,6 +147,10 @@ mod tests {
         assert_eq!(<f64 as Scalar>::cst(2.5).value(), 2.5);
         assert!(<f64 as Scalar>::one().is_finite());
         assert!(<f64 as Scalar>::cst(f64::NAN).is_nan());
+        assert_eq!(
+            <f64 as Scalar>::as_f64_slice(&[1.0, 2.0]),
+            Some(&[1.0, 2.0][..])
+        );
     }
 }
 

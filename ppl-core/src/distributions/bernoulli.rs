@@ -3,8 +3,9 @@
 
 use crate::ad::Scalar;
 use crate::distributions::family::neg_inf;
-use crate::distributions::{validation, DiscreteDistribution, Sample};
+use crate::distributions::{lpmf_sum_vjp, validation, DiscreteDistribution, IntArg, Sample};
 use crate::error::Result;
+use crate::math::dispatch::with_avx2;
 use crate::math::{inv_logit, kernels, log1p_exp, ScalarMath};
 use rand::Rng;
 use std::any::TypeId;
@@ -231,6 +232,7 @@ pub fn bernoulli_logit_term(k: i64, alpha: f64) -> (f64, f64) {
 /// width of SSE2 and AVX2).
 const LANES: usize = 8;
 
+with_avx2! {
 /// `Σᵢ log P(kᵢ | αᵢ)` of [`BernoulliLogit`] over slices, accumulating
 /// `lp_bar · ∂/∂αᵢ` into `alpha_bar` — the vectorised reverse rule of a
 /// `bernoulli_logit` likelihood (logistic regression), for generated code that has the
@@ -238,7 +240,8 @@ const LANES: usize = 8;
 ///
 /// Works over the common length of `k`, `alpha` and `alpha_bar` (they should be equal:
 /// checked in debug builds). The loop runs [`bernoulli_logit_term`] over chunks of 8 with
-/// independent accumulators, so it vectorises (SSE2; AVX2 with `-C target-cpu=native`).
+/// independent accumulators, so it vectorises: SSE2, or AVX2 when the CPU has it (detected
+/// at run time, same results bit for bit).
 /// An invalid term (`k ∉ {0, 1}`, non-finite `α`) makes the sum `-∞` and adds nothing to
 /// its adjoint.
 ///
@@ -253,12 +256,12 @@ const LANES: usize = 8;
 /// assert!((lp - want).abs() < 1e-15);
 /// assert_eq!(alpha_bar[1], BernoulliLogit(-1.2).lpmf_grad(0).1 .0);
 /// ```
-pub fn bernoulli_logit_lpmf_slice_vjp(
-    k: &[i64],
-    alpha: &[f64],
-    lp_bar: f64,
-    alpha_bar: &mut [f64],
-) -> f64 {
+pub fn bernoulli_logit_lpmf_slice_vjp(k: &[i64], alpha: &[f64], lp_bar: f64, alpha_bar: &mut [f64]) -> f64
+    = bernoulli_logit_slice;
+}
+
+#[inline(always)]
+fn bernoulli_logit_slice(k: &[i64], alpha: &[f64], lp_bar: f64, alpha_bar: &mut [f64]) -> f64 {
     debug_assert!(k.len() == alpha.len() && alpha.len() == alpha_bar.len());
     let n = k.len().min(alpha.len()).min(alpha_bar.len());
     let (k, alpha, alpha_bar) = (&k[..n], &alpha[..n], &mut alpha_bar[..n]);
@@ -285,6 +288,56 @@ pub fn bernoulli_logit_lpmf_slice_vjp(
         *bi += lp_bar * d;
     }
     acc.iter().sum::<f64>() + total
+}
+
+/// `Σᵢ log P(kᵢ | αᵢ)` of [`BernoulliLogit`] over slices, accumulating
+/// `lp_bar · ∂/∂αᵢ` into `alpha_bar`, for any scalar type: the vectorised reverse rule the
+/// generated code of a vectorised `observe(.., BernoulliLogit(eta), k)` calls. On plain
+/// `f64` with `i64` outcomes it runs [`bernoulli_logit_lpmf_slice_vjp`]; otherwise (dual
+/// numbers for Hessian-vector products, other integer types) each element's
+/// [`DiscreteDistribution::lpmf_grad`].
+///
+/// # Errors
+///
+/// [`Error::DimensionMismatch`](crate::Error::DimensionMismatch) when the lengths of `k` and
+/// `alpha` differ (a scalar `k` broadcasts).
+///
+/// # Examples
+///
+/// ```
+/// use ppl_core::distributions::{bernoulli_logit_lpmf_sum_vjp, BernoulliLogit, DiscreteDistribution};
+/// let (k, alpha) = ([1i64, 0], [0.3, -1.2]);
+/// let mut alpha_bar = [0.0; 2];
+/// let lp = bernoulli_logit_lpmf_sum_vjp(&k[..], &alpha, 1.0, &mut alpha_bar).unwrap();
+/// assert!((lp - BernoulliLogit(0.3).lpmf(1) - BernoulliLogit(-1.2).lpmf(0)).abs() < 1e-15);
+/// assert!(bernoulli_logit_lpmf_sum_vjp(&k[..1], &alpha, 1.0, &mut alpha_bar).is_err());
+/// ```
+pub fn bernoulli_logit_lpmf_sum_vjp<S: Scalar, K: IntArg>(
+    k: K,
+    alpha: &[S],
+    lp_bar: S,
+    alpha_bar: &mut [S],
+) -> Result<S> {
+    if let (Some(ks), Some(a), Some(b)) = (
+        k.as_i64_slice(),
+        S::as_f64_slice(alpha),
+        S::as_f64_slice_mut(alpha_bar),
+    ) {
+        if ks.len() == a.len() && a.len() == b.len() {
+            return Ok(S::cst(bernoulli_logit_lpmf_slice_vjp(
+                ks,
+                a,
+                lp_bar.value(),
+                b,
+            )));
+        }
+    }
+    lpmf_sum_vjp(
+        &BernoulliLogit(alpha),
+        k,
+        lp_bar,
+        &mut BernoulliLogit(alpha_bar),
+    )
 }
 
 impl Sample for BernoulliLogit<f64> {
@@ -416,6 +469,49 @@ mod tests {
         assert_eq!(bar[1], 0.0);
         let lp = bernoulli_logit_lpmf_slice_vjp(&[1], &[f64::NAN], 1.0, &mut bar[..1]);
         assert_eq!(lp, f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn dispatched_kernel_is_bit_identical_to_the_baseline_build() {
+        // On an AVX2 machine the public function runs the AVX2 build; the private body
+        // here is the baseline (SSE2) build. Same lanes, same summation order.
+        let n = 1003;
+        let alpha: Vec<f64> = (0..n)
+            .map(|i| ((i * 7919) % 1000) as f64 * 0.06 - 30.0)
+            .collect();
+        let k: Vec<i64> = (0..n).map(|i| ((i * 31) % 7 < 3) as i64).collect();
+        let (mut a, mut b) = (vec![0.25; n], vec![0.25; n]);
+        let lp_a = bernoulli_logit_lpmf_slice_vjp(&k, &alpha, 1.5, &mut a);
+        let lp_b = bernoulli_logit_slice(&k, &alpha, 1.5, &mut b);
+        assert_eq!(lp_a.to_bits(), lp_b.to_bits());
+        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    }
+
+    #[test]
+    fn generic_sum_rule_takes_the_kernel_on_f64_and_the_element_rule_on_duals() {
+        let n = 21;
+        let alpha: Vec<f64> = (0..n).map(|i| (i as f64 - 10.0) * 1.3).collect();
+        let k: Vec<i64> = (0..n).map(|i| (i % 2) as i64).collect();
+        let mut bar = vec![0.0; n];
+        let lp = bernoulli_logit_lpmf_sum_vjp(&k[..], &alpha, 2.0, &mut bar).unwrap();
+        let alpha_d: Vec<Dual> = alpha.iter().map(|&a| Dual::new(a, 0.0)).collect();
+        let mut bar_d = vec![Dual::cst(0.0); n];
+        let lp_d =
+            bernoulli_logit_lpmf_sum_vjp(&k[..], &alpha_d, Dual::cst(2.0), &mut bar_d).unwrap();
+        // Kernel terms are within 2 ulp of the libm-based element rule: |Δ| ≤ 4ε Σ|lpᵢ|.
+        let scale: f64 = (0..n)
+            .map(|i| BernoulliLogit(alpha[i]).lpmf(k[i]).abs())
+            .sum();
+        assert!((lp - lp_d.v).abs() <= 4.0 * f64::EPSILON * scale);
+        for i in 0..n {
+            assert!(
+                (bar[i] - bar_d[i].v).abs() <= 8.0 * f64::EPSILON * bar[i].abs(),
+                "{i}"
+            );
+        }
+        // Mismatched lengths are an error naming the argument, not a panic.
+        let e = bernoulli_logit_lpmf_sum_vjp(&k[..3], &alpha, 1.0, &mut bar).unwrap_err();
+        assert!(e.to_string().contains("BernoulliLogit"), "{e}");
     }
 
     #[test]

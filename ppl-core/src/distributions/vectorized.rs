@@ -61,6 +61,11 @@ pub trait IntArg: Copy {
     fn arg_len(&self) -> Option<usize>;
     /// The value at element `i`.
     fn at(&self, i: usize) -> i64;
+    /// The values as an `i64` slice, when they are one (for `f64`-only kernels).
+    #[inline(always)]
+    fn as_i64_slice(&self) -> Option<&[i64]> {
+        None
+    }
 }
 
 impl IntArg for i64 {
@@ -81,6 +86,10 @@ impl IntArg for &[i64] {
     #[inline(always)]
     fn at(&self, i: usize) -> i64 {
         self[i]
+    }
+    #[inline(always)]
+    fn as_i64_slice(&self) -> Option<&[i64]> {
+        Some(self)
     }
 }
 impl IntArg for &[usize] {

@@ -3,6 +3,7 @@
 //! One primitive (or a tight family) per file; every function `f` has a reverse rule
 //! `f_vjp` following the convention of [`crate::ad::rules`].
 
+pub(crate) mod dispatch;
 pub mod elementary;
 pub mod erf;
 pub mod gamma_family;

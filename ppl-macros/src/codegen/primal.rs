@@ -5,6 +5,7 @@ use super::expr::{primal, strip, Ctx};
 use super::sites::{
     broadcast_dist, flat_support, is_discrete, is_flat, is_vector_value, scalar_dist,
 };
+use super::vjp::accumulate::{leaves_early, unrolled_sum, Reduction};
 use crate::ir::lower::is_vector_dist;
 use crate::ir::{Block, Kind, Place, Stmt, VarId};
 use crate::runtime_paths as rt;
@@ -127,6 +128,62 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
         quote!(__stacks.take(#slot, #len, #fill))
     }
 
+    /// An accumulation `for k in lo..hi { let ..; acc += e }` into an active scalar, as a
+    /// sum with four independent partial sums and rows taken once (the forward half of
+    /// `vjp`'s accumulation loops, see `vjp/accumulate.rs`); `None` for any other loop.
+    fn reduction(
+        &mut self,
+        pat: &syn::Pat,
+        iter: &syn::Expr,
+        vars: &[VarId],
+        body: &Block,
+        span: proc_macro2::Span,
+    ) -> Option<TokenStream> {
+        let red = Reduction::of(self.ctx, pat, iter, vars, body)?;
+        if !self.ctx.activity.is_active(red.acc) || self.ctx.program.var(red.acc).kind != Kind::Real
+        {
+            return None;
+        }
+        let lets: Vec<TokenStream> = red
+            .lets
+            .stmts
+            .iter()
+            .map(|s| match s {
+                Stmt::Let { vars, init, span } => self.let_stmt(vars, init, *span),
+                _ => quote!(),
+            })
+            .collect();
+        let v = primal(self.ctx, &red.value);
+        let term = quote!(#(#lets)* #v);
+        if leaves_early(&term) {
+            return None;
+        }
+        let (it, ne) = (self.ctx.temp("it"), self.ctx.temp("nonempty"));
+        let sum = unrolled_sum(quote!(#it.start), quote!(#it.end), &red.k, &term);
+        let rows = red.rows.iter().map(|(r, base, _)| {
+            quote_spanned!(span=> let #r: &[_] = if #ne { &(#base)[..#it.end] } else { &[] };)
+        });
+        let vectors: Vec<syn::Ident> = red.vectors.iter().map(|v| ident(self.ctx, *v)).collect();
+        let acc = ident(self.ctx, red.acc);
+        let op = red.op;
+        if let Some((row, v)) = red.dot_form(self.ctx) {
+            let math = rt::math();
+            return Some(quote_spanned!(span=> {
+                let #it = #iter;
+                let #ne: bool = #it.start < #it.end;
+                #(#rows)*
+                if #ne { #acc #op #math::dot_data(&#row[#it.clone()], &#v[#it.clone()]); }
+            }));
+        }
+        Some(quote_spanned!(span=> {
+            let #it = #iter;
+            let #ne: bool = #it.start < #it.end;
+            #(#rows)*
+            if #ne { #( assert!(#it.end <= #vectors.len()); )* }
+            #acc #op #sum;
+        }))
+    }
+
     fn stmt(&mut self, s: &Stmt) -> TokenStream {
         let scalar = rt::scalar();
         match s {
@@ -212,8 +269,11 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                 iter,
                 body,
                 span,
-                ..
+                vars,
             } => {
+                if let Some(code) = self.reduction(pat, iter, vars, body, *span) {
+                    return code;
+                }
                 let body = self.block(body);
                 quote_spanned!(*span=> for #pat in #iter #body)
             }

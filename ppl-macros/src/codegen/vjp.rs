@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use syn::spanned::Spanned;
 
 #[path = "accumulate.rs"]
-mod accumulate;
+pub(super) mod accumulate;
 #[path = "unjournaled.rs"]
 mod unjournaled;
 
@@ -275,6 +275,36 @@ fn is_active_block(ctx: &Ctx, b: &Block) -> bool {
     })
 }
 
+/// Variables that are `push`ed to or reassigned as a whole anywhere in `b`.
+fn resized_vectors(b: &Block, out: &mut BTreeSet<VarId>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Push { var, .. } => {
+                out.insert(*var);
+            }
+            Stmt::Assign {
+                place: Place::Var(v),
+                ..
+            } => {
+                out.insert(*v);
+            }
+            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => {
+                resized_vectors(body, out)
+            }
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                resized_vectors(then, out);
+                if let Some(o) = otherwise {
+                    resized_vectors(o, out);
+                }
+            }
+            Stmt::Match { arms, .. } => arms.iter().for_each(|(_, b)| resized_vectors(b, out)),
+            _ => {}
+        }
+    }
+}
+
 /// Generates the gradient function.
 pub struct VjpGen<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
@@ -288,6 +318,9 @@ pub struct VjpGen<'c, 'a> {
     journal_ids: Vec<VarId>,
     /// Vectors whose element writes need no journal (see `unjournaled.rs`).
     unjournaled: BTreeSet<VarId>,
+    /// Vectors whose length can change after creation (`push`, whole reassignment): only
+    /// their adjoints need sizing again (see `sync_vectors`).
+    resized: BTreeSet<VarId>,
 }
 
 impl<'c, 'a> VjpGen<'c, 'a> {
@@ -301,6 +334,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             in_replay: false,
             journal_ids: Vec::new(),
             unjournaled: BTreeSet::new(),
+            resized: BTreeSet::new(),
         }
     }
 
@@ -319,6 +353,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
     /// adjoint of the result into the result variable's adjoint), reverse sweep. (Helper
     /// bodies journal every vector: their vectors may leave through the result.)
     pub fn function_body_seeded(&mut self, body: &Block, seed: TokenStream) -> TokenStream {
+        resized_vectors(body, &mut self.resized);
         let sweep = self.sweep_block(body, &BTreeSet::new());
         let fwd = sweep.forward();
         let rev = sweep.reversed();
@@ -377,7 +412,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
     /// Sizes every vector adjoint in scope to its vector (elements may have been pushed).
     fn sync_vectors(&self) -> TokenStream {
         let scalar = rt::scalar();
-        let items = self.vectors.iter().flatten().map(|v| {
+        let items = self.vectors.iter().flatten().filter(|v| self.resized.contains(v)).map(|v| {
             let id = ident(self.ctx, *v);
             let bar = bar_of(&id);
             quote!(if #bar.len() < #id.len() { #bar.resize(#id.len(), <S as #scalar>::zero()); })
@@ -1530,6 +1565,18 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 quote!(#dist::lpdf_sum(&__bd, #yarg)?),
                 quote!(#dist::lpdf_sum_vjp(&__bd, #yarg, __lp_bar, #ysink &mut __sinks)?),
             )
+        };
+        // Families with a vectorised slice rule in `ppl-core` (a SIMD kernel on f64).
+        let sum_vjp = match (dname.to_string().as_str(), &d.args[..], &sinks[..]) {
+            ("BernoulliLogit", [eta], [sink])
+                if discrete
+                    && d.iid.is_none()
+                    && self.ctx.var_kind(eta) == Some(Kind::Reals)
+                    && self.ctx.is_active(eta) =>
+            {
+                quote!(#dist::bernoulli_logit_lpmf_sum_vjp(#yarg, &(#eta)[..], __lp_bar, #sink)?)
+            }
+            _ => sum_vjp,
         };
         let sync = self.sync_vectors();
         if immediate {
