@@ -5,6 +5,7 @@ use crate::analysis::activity;
 use crate::codegen::expr::Ctx;
 use crate::codegen::{model, vjp};
 use crate::diagnostics::Diagnostics;
+use crate::ir::fission::observe_fission;
 use crate::ir::lower::lower_model;
 use crate::parse::signature::parse_signature;
 use crate::runtime_paths as rt;
@@ -27,16 +28,29 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !diag.is_empty() {
         return fallback(&func, diag);
     }
+    // Reverse mode, on the body with likelihood loops gathered (`ir::fission`): its
+    // scratch slots may reuse the primal's numbers (the two never run at once).
+    let grad_body = {
+        let gathered = observe_fission(&program);
+        let grad_program = gathered.as_ref().unwrap_or(&program);
+        let grad_act = match &gathered {
+            Some(g) => activity::analyse(g, &mut diag),
+            None => act.clone(),
+        };
+        let mut ctx = Ctx {
+            program: grad_program,
+            activity: &grad_act,
+            diag: &mut diag,
+            fresh: 0,
+        };
+        let mut g = vjp::VjpGen::new(&mut ctx, 0);
+        g.function_body(&grad_program.body)
+    };
     let mut ctx = Ctx {
         program: &program,
         activity: &act,
         diag: &mut diag,
         fresh: 0,
-    };
-    // Reverse mode: its scratch slots may reuse the primal's numbers (the two never run at once).
-    let grad_body = {
-        let mut g = vjp::VjpGen::new(&mut ctx, 0);
-        g.function_body(&program.body)
     };
     let hb = crate::codegen::helper_call::slots_used(&grad_body);
     let scalar = rt::scalar();

@@ -4,6 +4,7 @@
 //! Expressions are kept as the user's `syn::Expr` (passive code is emitted untouched);
 //! the analyses classify them, and code generation lowers active ones to rule calls.
 
+pub mod fission;
 pub mod lower;
 #[cfg(test)]
 pub mod pretty;
