@@ -252,8 +252,8 @@ impl HandWritten for EightSchoolsNc {
 pub struct Logistic {
     /// `X`, row-major, `N × D`.
     x: Vec<f64>,
-    /// `yₙ` as a float (0 or 1).
-    y: Vec<f64>,
+    /// `yₙ ∈ {0, 1}`.
+    y: Vec<i64>,
     d: usize,
     /// Prior constants.
     constant: f64,
@@ -263,51 +263,47 @@ impl Logistic {
     /// From `data/logistic.json`.
     pub fn load(d: &Value) -> Result<Self, String> {
         let (n, k) = (count(d, "N")?, count(d, "D")?);
+        let y = vector(d, "y", n)?;
         Ok(Logistic {
             x: matrix(d, "X", n, k)?,
-            y: vector(d, "y", n)?,
+            y: y.iter().map(|&v| v as i64).collect(),
             d: k,
             constant: -(2.5f64.ln()) - (k as f64 + 1.0) * HALF_LN_2PI,
         })
     }
 }
 
+/// Three passes, as an expert would write it: `η = α + Xβ` (4-lane dot products), the
+/// likelihood and `∂/∂η` over all rows at once (the library's SIMD Bernoulli-logit slice
+/// kernel), then `∂/∂β = Xᵀ ∂/∂η`.
 impl HandWritten for Logistic {
     fn dim(&self) -> usize {
         1 + self.d
     }
-    fn log_density_gradient(&self, p: &[f64], grad: &mut [f64], _: &mut Vec<f64>) -> f64 {
+    fn log_density_gradient(&self, p: &[f64], grad: &mut [f64], scratch: &mut Vec<f64>) -> f64 {
         let alpha = p[0];
         let beta = &p[1..];
         let (g_alpha, g_beta) = grad.split_at_mut(1);
-        // Priors first: the likelihood adds into the gradient.
-        let mut lp = self.constant - 0.08 * alpha * alpha;
-        g_alpha[0] = -0.16 * alpha;
+        let n = self.y.len();
+        scratch.resize(2 * n, 0.0);
+        let (eta, eta_bar) = scratch.split_at_mut(n);
+        for (e, row) in eta.iter_mut().zip(self.x.chunks_exact(self.d)) {
+            *e = alpha + ppl::math::dot_data(row, beta);
+        }
+        eta_bar.fill(0.0);
+        let lp = ppl::distributions::bernoulli_logit_lpmf_slice_vjp(&self.y, eta, 1.0, eta_bar);
+        g_alpha[0] = -0.16 * alpha + eta_bar.iter().sum::<f64>();
+        let mut prior = self.constant - 0.08 * alpha * alpha;
         for (g, &b) in g_beta.iter_mut().zip(beta) {
-            lp -= 0.5 * b * b;
+            prior -= 0.5 * b * b;
             *g = -b;
         }
-        for (row, &y) in self.x.chunks_exact(self.d).zip(&self.y) {
-            let mut eta = alpha;
-            for (&xk, &bk) in row.iter().zip(beta) {
-                eta += xk * bk;
-            }
-            // z = (1 − 2y) η: log P = −softplus(z), ∂/∂η = −(1 − 2y) σ(z) = y − σ(η).
-            let z = if y == 0.0 { eta } else { -eta };
-            let e = (-z.abs()).exp();
-            lp -= z.max(0.0) + e.ln_1p();
-            let sz = if z >= 0.0 {
-                1.0 / (1.0 + e)
-            } else {
-                e / (1.0 + e)
-            };
-            let d_eta = if y == 0.0 { -sz } else { sz };
-            g_alpha[0] += d_eta;
+        for (row, &r) in self.x.chunks_exact(self.d).zip(eta_bar.iter()) {
             for (g, &xk) in g_beta.iter_mut().zip(row) {
-                *g += d_eta * xk;
+                *g += r * xk;
             }
         }
-        lp
+        lp + prior
     }
 }
 
