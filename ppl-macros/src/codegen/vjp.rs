@@ -1576,6 +1576,22 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             {
                 quote!(#dist::bernoulli_logit_lpmf_sum_vjp(#yarg, &(#eta)[..], __lp_bar, #sink)?)
             }
+            ("Normal", [mu, sigma], [mu_sink, _])
+                if !discrete
+                    && !value_is_active_vec
+                    && d.iid.is_none()
+                    && self.ctx.var_kind(mu) == Some(Kind::Reals)
+                    && self.ctx.is_active(mu)
+                    && self.ctx.var_kind(sigma) != Some(Kind::Reals) =>
+            {
+                let sigma_val = &args[1];
+                let add_sigma = backs.first().map(|(lb, _)| quote!(#lb += __sb;));
+                quote!({
+                    let (__t, __sb) = #dist::normal_lpdf_sum_vjp(&(#value)[..], &(#mu)[..], #sigma_val, __lp_bar, #mu_sink)?;
+                    #add_sigma
+                    __t
+                })
+            }
             _ => sum_vjp,
         };
         let sync = self.sync_vectors();

@@ -29,15 +29,28 @@
 //! differs (the slice rule sums with independent accumulators).
 //!
 //! Applies to top-level loops `for n in 0..y.len()` (no exits) with one top-level
-//! `observe(name, F(arg), y[n])` where `y` is a data slice and `F` has a slice rule
-//! (`BernoulliLogit`). The primal, `constrain` and `simulate` keep the original body.
+//! `observe(name, F(arg, ..), y[n])` where `y` is a data slice and `F` has a slice rule
+//! (see [`gatherable`]). The primal, `constrain` and `simulate` keep the original body.
 
 use super::{Block, DistCall, Kind, Origin, Place, Program, Stmt, Var, VarId};
-use crate::analysis::activity::var_of_ident;
+use crate::analysis::activity::{refs, var_of_ident};
 use crate::ir::lower::unique_ident;
+use std::collections::BTreeSet;
 
-/// Families whose vectorised observe has a slice rule worth gathering into.
-const SLICE_RULE_FAMILIES: [&str; 1] = ["BernoulliLogit"];
+/// Whether `observe(.., F(args), y[n])` in a loop over `n` whose body writes `written`
+/// can be gathered: `F` has a slice rule in `ppl-core` for a gathered first argument
+/// (`BernoulliLogit(eta)`; `Normal(mu, sigma)` with `sigma` the same in every iteration)
+/// and `y` is data of the matching kind.
+fn gatherable(dist: &DistCall, y_kind: Kind, written: &BTreeSet<VarId>) -> bool {
+    if dist.iid.is_some() {
+        return false;
+    }
+    match (dist.name.to_string().as_str(), &dist.args[..], y_kind) {
+        ("BernoulliLogit", [_], Kind::Ints) => true,
+        ("Normal", [_, sigma], Kind::Reals) => refs(sigma).is_disjoint(written),
+        _ => false,
+    }
+}
 
 /// `p` with every fissionable loop rewritten, or `None` when there is none.
 pub fn observe_fission(p: &Program) -> Option<Program> {
@@ -73,22 +86,18 @@ fn fission(s: &Stmt, vars: &mut Vec<Var>) -> Option<Vec<Stmt>> {
         return None;
     }
     let y = zero_to_len_of(iter)?;
-    if !matches!(
-        vars.get(y.0).map(|v| (v.kind, v.origin)),
-        Some((Kind::Ints | Kind::Reals, Origin::Data))
-    ) {
-        return None;
-    }
+    let y_kind = match vars.get(y.0) {
+        Some(v) if v.origin == Origin::Data => v.kind,
+        _ => return None,
+    };
+    let mut written = BTreeSet::new();
+    written_in(body, &mut written);
+    written.extend(loop_vars.iter().copied());
     // The one observe of `y[n]` at the top of the body.
     let mut found = None;
     for (i, st) in body.stmts.iter().enumerate() {
         if let Stmt::Observe { dist, value, .. } = st {
-            let family = dist.name.to_string();
-            if SLICE_RULE_FAMILIES.contains(&family.as_str())
-                && dist.iid.is_none()
-                && dist.args.len() == 1
-                && indexes(value, y, loop_vars[0])
-            {
+            if gatherable(dist, y_kind, &written) && indexes(value, y, loop_vars[0]) {
                 if found.is_some() {
                     return None;
                 }
@@ -144,7 +153,9 @@ fn fission(s: &Stmt, vars: &mut Vec<Var>) -> Option<Vec<Stmt>> {
             name: name.clone(),
             dist: DistCall {
                 name: dist.name.clone(),
-                args: vec![syn::parse_quote!(#buf_ident)],
+                args: std::iter::once(syn::parse_quote!(#buf_ident))
+                    .chain(dist.args[1..].iter().cloned())
+                    .collect(),
                 iid: None,
                 span: dist.span,
             },
@@ -196,6 +207,37 @@ fn strip(e: &syn::Expr) -> &syn::Expr {
         syn::Expr::Paren(p) => strip(&p.expr),
         syn::Expr::Group(g) => strip(&g.expr),
         _ => e,
+    }
+}
+
+/// Variables a block binds or writes (`let`, declarations, assignments, `push`, loop
+/// variables), nested blocks included.
+fn written_in(b: &Block, out: &mut BTreeSet<VarId>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Let { vars, .. } => out.extend(vars.iter().copied()),
+            Stmt::Declare { var, .. } | Stmt::Push { var, .. } => {
+                out.insert(*var);
+            }
+            Stmt::Assign { place, .. } => {
+                out.insert(place.var());
+            }
+            Stmt::For { vars, body, .. } => {
+                out.extend(vars.iter().copied());
+                written_in(body, out);
+            }
+            Stmt::While { body, .. } | Stmt::Block(body) => written_in(body, out),
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                written_in(then, out);
+                if let Some(o) = otherwise {
+                    written_in(o, out);
+                }
+            }
+            Stmt::Match { arms, .. } => arms.iter().for_each(|(_, b)| written_in(b, out)),
+            _ => {}
+        }
     }
 }
 
