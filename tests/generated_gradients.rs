@@ -228,7 +228,7 @@ fn gathered_likelihoods(x: &[f64], y: &[i64], z: &[f64], w: &[i64]) {
         let eta = (a - b) * (i as f64) * 0.1;
         observe("w", BernoulliLogit(eta.sin() * s), w[i]);
     }
-    // Normal with a scale fixed across the loop: a data constant, then a parameter.
+    // Normal terms, which stay in their loops, beside the gathered ones.
     for n in 0..z.len() {
         observe("z2", Normal(a * x[n] + b, 0.7), z[n]);
     }
