@@ -84,7 +84,15 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
             let mut __off: usize = 0;
             let mut __rec: ::std::option::Option<&mut #root::Trace> = None;
             let __helper_base: usize = #hb;
+            // Data-only terms, computed by the first call (see `codegen::vjp`'s observe).
+            let __const_cached: ::std::option::Option<f64> = self.__const_lp.get().copied();
+            let mut __const_acc: f64 = 0.0;
             #grad_body
+            let __const: f64 = match __const_cached {
+                Some(__c) => __c,
+                None => *self.__const_lp.get_or_init(|| __const_acc),
+            };
+            __lp += <S as #scalar>::cst(__const);
             Ok(__lp)
         }
     };

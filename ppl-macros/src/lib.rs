@@ -58,6 +58,23 @@
 //!   `v[i] += e`, `v[i] -= e` (not reading `v`) and read only after its last write is
 //!   never journaled: its writers do not read it and its readers see its final state.
 //!   Loops writing only such vectors run forward as plain loops, and backwards as replays.
+//!   A reduction that is a dot product of a data row and an active vector
+//!   (`eta += x[n][k] * beta[k]`) calls `ppl::math::dot_data` and its reverse rule, in the
+//!   primal too.
+//! * **Gathered likelihood loops** (`ir::fission`, reverse mode only). In a top-level
+//!   `for n in 0..y.len()` without exits, `observe(.., BernoulliLogit(eta), y[n])` becomes
+//!   `gathered[n] = eta` in the loop and, after it, one vectorised observe of `y`, whose
+//!   slice rule runs the SIMD kernel over all observations (run-time AVX2, results
+//!   bit-identical to SSE2): the per-observation `exp`/`log1p` no longer sit on the
+//!   loop's dependency chain. Only families whose terms cost transcendental functions
+//!   gain: gathering a `Normal` loop measured slower, so it is not done.
+//! * **Data-only terms once.** A `Normal` observe with a data scale that runs the same
+//!   number of times in every call (not under an `if`/`while` on a parameter, not in a
+//!   loop with `break`/`continue`) leaves `-ln σ - ½ ln 2π` out of its term
+//!   (`Needed::NO_CONSTANT`); the first gradient call sums those terms
+//!   (`lpdf_constant`) into a per-model `OnceLock`, and every call adds the sum: no
+//!   logarithm per observation (linreg_tan: 0.47 → 0.20 µs per gradient). The primal keeps
+//!   the full terms.
 //!
 //! ## Vector-valued sites and observations
 //!

@@ -38,6 +38,23 @@ pub trait ContinuousDistribution<S: Scalar>: Params<S> {
         let _ = need;
         self.lpdf_grad(y)
     }
+    /// The terms of `log p` that [`lpdf_grad_needed`](Self::lpdf_grad_needed) leaves out
+    /// when `need` has [`Needed::NO_CONSTANT`]: those depending only on the arguments
+    /// whose partials `need` does not ask for. Default `0` (nothing left out).
+    ///
+    /// ```
+    /// use ppl_core::distributions::{ContinuousDistribution, Needed, Normal};
+    /// // σ is data: ln σ + ½ ln 2π is left out of the value, and given here.
+    /// let need = Needed::VALUE | Needed::param(0);
+    /// let (part, _, _) = Normal(0.5, 2.0).lpdf_grad_needed(1.0, need | Needed::NO_CONSTANT);
+    /// let rest = Normal(0.5, 2.0).lpdf_constant(need);
+    /// assert!((part + rest - Normal(0.5, 2.0).lpdf(1.0)).abs() < 1e-15);
+    /// ```
+    #[inline(always)]
+    fn lpdf_constant(&self, need: Needed) -> f64 {
+        let _ = need;
+        0.0
+    }
     /// Where the value lives; chooses the transform of a sample site.
     fn support(&self) -> Support<S>;
 }
@@ -51,11 +68,21 @@ pub struct Needed(pub u32);
 
 impl Needed {
     /// Every partial.
-    pub const ALL: Needed = Needed(u32::MAX);
+    pub const ALL: Needed = Needed(!Needed::NO_CONSTANT.0);
     /// No partial (the value only).
     pub const NONE: Needed = Needed(0);
     /// The partial with respect to the value `y`.
     pub const VALUE: Needed = Needed(1);
+    /// Not a partial: the value may leave out the terms that depend only on arguments
+    /// whose partials are not needed (data), which
+    /// [`ContinuousDistribution::lpdf_constant`] returns. Generated code computes those
+    /// once per model instead of once per gradient (`Σₙ ln σₙ` of data scales).
+    pub const NO_CONSTANT: Needed = Needed(1 << 31);
+    /// `true` if the data-only terms may be left out (see [`Needed::NO_CONSTANT`]).
+    #[inline(always)]
+    pub const fn no_constant(self) -> bool {
+        self.0 & Needed::NO_CONSTANT.0 != 0
+    }
     /// The partial with respect to parameter `j` (0-based, Stan's order).
     #[inline(always)]
     pub const fn param(j: usize) -> Needed {

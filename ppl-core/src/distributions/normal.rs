@@ -3,7 +3,7 @@
 use crate::ad::Scalar;
 use crate::distributions::family::neg_inf;
 use crate::distributions::{
-    lpdf_sum_vjp, validation, ContinuousDistribution, Data, NoAdjoint, Sample,
+    lpdf_sum_vjp, validation, ContinuousDistribution, Data, Needed, NoAdjoint, Sample,
 };
 use crate::error::Result;
 use crate::math::dispatch::with_avx2;
@@ -55,6 +55,31 @@ impl<S: Scalar> ContinuousDistribution<S> for Normal<S, S> {
         (lp, dy, Normal(dmu, dsigma))
     }
 
+    /// With a data `σ` and [`Needed::NO_CONSTANT`], leaves out `-ln σ - ½ ln 2π`: no
+    /// logarithm per observation (see [`Self::lpdf_constant`]).
+    #[inline(always)]
+    fn lpdf_grad_needed(&self, y: S, need: Needed) -> (S, S, Self) {
+        let Normal(mu, sigma) = *self;
+        let scale = if need.no_constant() && !need.has_param(1) {
+            NormalScale::without_constant(sigma)
+        } else {
+            NormalScale::new(sigma)
+        };
+        let (lp, dy, dmu, dsigma) = scale.lpdf_grad(y, mu);
+        (lp, dy, Normal(dmu, dsigma))
+    }
+
+    /// `-ln σ - ½ ln 2π` when `σ`'s partial is not needed (and `σ` is valid), else `0`.
+    #[inline]
+    fn lpdf_constant(&self, need: Needed) -> f64 {
+        let sigma = self.1.value();
+        if need.has_param(1) || !(sigma > 0.0 && sigma.is_finite()) {
+            0.0
+        } else {
+            -(sigma.ln() + HALF_LN_2PI)
+        }
+    }
+
     #[inline]
     fn support(&self) -> Support<S> {
         Support::Real
@@ -104,6 +129,17 @@ impl<S: Scalar> NormalScale<S> {
         NormalScale {
             inv_sigma: sigma.recip(),
             log_norm: sigma.ln() + HALF_LN_2PI,
+            valid: sigma.value() > 0.0 && sigma.is_finite(),
+        }
+    }
+
+    /// [`NormalScale::new`] without the normalising term (`log_norm = 0`): the values of
+    /// [`NormalScale::lpdf_grad`] then leave out `-ln σ - ½ ln 2π`; no logarithm.
+    #[inline(always)]
+    pub fn without_constant(sigma: S) -> Self {
+        NormalScale {
+            inv_sigma: sigma.recip(),
+            log_norm: S::zero(),
             valid: sigma.value() > 0.0 && sigma.is_finite(),
         }
     }

@@ -211,6 +211,8 @@ pub fn generate(
             __dim: usize,
             __layout: ::std::vec::Vec<#root::SiteLayout>,
             __param_names: ::std::vec::Vec<::std::string::String>,
+            /// The gradient's data-only log-density terms, summed by its first call.
+            __const_lp: ::std::sync::OnceLock<f64>,
         }
 
         impl #name {
@@ -219,7 +221,7 @@ pub fn generate(
             #[allow(clippy::too_many_arguments)]
             #vis fn new(#(#params),*) -> #result<Self> {
                 #(#validations)*
-                let mut __m = #name { #(#inits,)* __dim: 0, __layout: ::std::vec::Vec::new(), __param_names: ::std::vec::Vec::new() };
+                let mut __m = #name { #(#inits,)* __dim: 0, __layout: ::std::vec::Vec::new(), __param_names: ::std::vec::Vec::new(), __const_lp: ::std::sync::OnceLock::new() };
                 __m.__discover()?;
                 Ok(__m)
             }

@@ -275,6 +275,17 @@ fn is_active_block(ctx: &Ctx, b: &Block) -> bool {
     })
 }
 
+/// The bits of [`VjpGen::needed`].
+fn need_bits(ctx: &Ctx, args: &[syn::Expr], value_active: bool) -> u32 {
+    let mut bits: u32 = u32::from(value_active);
+    for (j, a) in args.iter().enumerate() {
+        if ctx.is_active(a) {
+            bits |= 2u32.checked_shl(j as u32).unwrap_or(0);
+        }
+    }
+    bits
+}
+
 /// Variables that are `push`ed to or reassigned as a whole anywhere in `b`.
 fn resized_vectors(b: &Block, out: &mut BTreeSet<VarId>) {
     for s in &b.stmts {
@@ -321,6 +332,11 @@ pub struct VjpGen<'c, 'a> {
     /// Vectors whose length can change after creation (`push`, whole reassignment): only
     /// their adjoints need sizing again (see `sync_vectors`).
     resized: BTreeSet<VarId>,
+    /// Depth of statements whose execution depends on parameter values (an `if` or
+    /// `while` on a parameter, a loop with `break`/`continue`): outside them, an observe
+    /// runs the same number of times in every call, and its data-only terms are computed
+    /// once per model (see `observe`).
+    conditional: usize,
 }
 
 impl<'c, 'a> VjpGen<'c, 'a> {
@@ -335,6 +351,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             journal_ids: Vec::new(),
             unjournaled: BTreeSet::new(),
             resized: BTreeSet::new(),
+            conditional: 0,
         }
     }
 
@@ -391,12 +408,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
     /// `value_active`, and each active argument's (see `ppl_core::distributions::Needed`).
     fn needed(&self, args: &[syn::Expr], value_active: bool) -> TokenStream {
         let dist = rt::dist();
-        let mut bits: u32 = u32::from(value_active);
-        for (j, a) in args.iter().enumerate() {
-            if self.ctx.is_active(a) {
-                bits |= 2u32.checked_shl(j as u32).unwrap_or(0);
-            }
-        }
+        let bits = need_bits(self.ctx, args, value_active);
         quote!(#dist::Needed(#bits))
     }
 
@@ -455,6 +467,17 @@ impl<'c, 'a> VjpGen<'c, 'a> {
     }
 
     fn sweep_stmt(&mut self, s: &Stmt, later: &BTreeSet<VarId>, out: &mut Sweep) {
+        let conditional = match s {
+            Stmt::If { cond, .. } | Stmt::While { cond, .. } => self.ctx.is_active(cond),
+            Stmt::For { body, .. } => loop_exit(body).is_some(),
+            _ => false,
+        };
+        self.conditional += usize::from(conditional);
+        self.sweep_stmt_inner(s, later, out);
+        self.conditional -= usize::from(conditional);
+    }
+
+    fn sweep_stmt_inner(&mut self, s: &Stmt, later: &BTreeSet<VarId>, out: &mut Sweep) {
         let scalar = rt::scalar();
         let zero = quote!(<S as #scalar>::zero());
         match s {
@@ -1442,6 +1465,28 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 let f = &l.forward;
                 quote!(#(#f)*)
             });
+            // A normal likelihood with a data scale that runs the same number of times in
+            // every call: `-ln σ - ½ ln 2π` is computed on the first call only (summed into
+            // `__const_acc`, cached by the model, added to every result).
+            let constant_once = !discrete
+                && !self.in_replay
+                && self.conditional == 0
+                && dname == "Normal"
+                && d.args.len() == 2
+                && !self.ctx.is_active(&d.args[1]);
+            let need = if constant_once {
+                let bits = need_bits(self.ctx, &d.args, self.ctx.is_active(value)) | (1u32 << 31);
+                quote!(#dist::Needed(#bits))
+            } else {
+                need
+            };
+            let constant = constant_once.then(|| {
+                quote! {
+                    if __const_cached.is_none() {
+                        __const_acc += #dist::ContinuousDistribution::lpdf_constant(&#dist::#dname(#(#vals),*), #need);
+                    }
+                }
+            });
             let (value_fwd, value_back, term) = if discrete {
                 (
                     quote!(),
@@ -1480,6 +1525,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 let mut #dp: [S; #nparams] = [#zero; #nparams];
                 #dist::Params::write_params(&__dpd, &mut #dp);
                 #add
+                #constant
             ));
             let back = quote_spanned!(span=> #value_back #(#arg_bars)*);
             if immediate {
