@@ -227,10 +227,28 @@ impl<S: Scalar> ContinuousDistribution<S> for Gamma<S, S> {
         self.lpdf_grad_with(y, true)
     }
 
-    /// Skips `∂/∂α` (a digamma, or Stirling's derivative) when the shape is data.
+    /// Skips `∂/∂α` (a digamma, or Stirling's derivative) when the shape is data; with
+    /// [`Needed::NO_CONSTANT`] and a data shape below the Stirling threshold, also leaves
+    /// out `-ln Γ(α)` (see [`Self::lpdf_constant`]).
     #[inline]
     fn lpdf_grad_needed(&self, y: S, need: Needed) -> (S, S, Self) {
+        if need.no_constant() && constant_shape(self.0, need) {
+            return self.lpdf_grad_without_lgamma(y);
+        }
         self.lpdf_grad_with(y, need.has_param(0))
+    }
+
+    /// `-ln Γ(α)` when `α` is data (its partial not needed), valid and below
+    /// [`STIRLING_MIN`] (where the density is `α ln(βy) - βy - ln Γ(α) - ln y` term by
+    /// term; above it the Stirling form keeps `ln Γ(α)` inside a cancelling difference, and
+    /// nothing is left out); else `0`.
+    #[inline]
+    fn lpdf_constant(&self, need: Needed) -> f64 {
+        if constant_shape(self.0, need) {
+            -lgamma(self.0.value())
+        } else {
+            0.0
+        }
     }
 
     #[inline]
@@ -268,7 +286,29 @@ impl Sample for Gamma<f64, f64> {
     }
 }
 
+/// `α` is data, valid and in the `ln Γ` form of the density (see `lpdf_constant`).
+#[inline(always)]
+fn constant_shape<S: Scalar>(alpha: S, need: Needed) -> bool {
+    !need.has_param(0) && pos(alpha) && alpha.value() < STIRLING_MIN
+}
+
 impl<S: Scalar> Gamma<S, S> {
+    /// `log p + ln Γ(α)` and the partials but `∂/∂α` (zero), for `α < STIRLING_MIN`.
+    #[inline]
+    fn lpdf_grad_without_lgamma(&self, y: S) -> (S, S, Self) {
+        let Gamma(alpha, beta) = *self;
+        let zero = (neg_inf(), S::zero(), Gamma(S::zero(), S::zero()));
+        let Some((x, ln_x, ln_y)) = gamma_pieces(alpha, beta, y) else {
+            return zero;
+        };
+        let lp = alpha * ln_x - x - ln_y;
+        if !lp.is_finite() {
+            return zero;
+        }
+        let dy = (alpha - 1.0) / y - beta;
+        (lp, dy, Gamma(S::zero(), alpha / beta - y))
+    }
+
     /// Log density and partials; `∂/∂α` only if `with_dalpha` (zero otherwise).
     #[inline]
     fn lpdf_grad_with(&self, y: S, with_dalpha: bool) -> (S, S, Self) {
@@ -320,7 +360,33 @@ mod tests {
             let (lp, dy, Gamma(da, db)) = d.lpdf_grad_needed(y, Needed::VALUE);
             assert_eq!((lp, dy, da, db), (full.0, full.1, 0.0, fb));
         }
+        // Data shape below the Stirling threshold: -ln Γ(α) left out and given apart.
+        for (a, b, y) in [(9.16, 8.16, 1.3), (0.3, 2.0, 0.01), (9.99, 0.5, 40.0)] {
+            let need = Needed::VALUE | Needed::param(1);
+            let d = Gamma(a, b);
+            let (lp, dy, Gamma(da, db)) = d.lpdf_grad_needed(y, need | Needed::NO_CONSTANT);
+            let (full, fdy, Gamma(_, fdb)) = d.lpdf_grad(y);
+            let c = d.lpdf_constant(need);
+            assert_eq!(c, -lgamma(a));
+            // lp + c and full are two roundings of the same sum of terms of size ≤ scale.
+            let scale = lgamma(a).abs() + (a * (b * y).ln()).abs() + b * y + y.ln().abs();
+            assert!(
+                (lp + c - full).abs() <= 4.0 * f64::EPSILON * scale,
+                "{a} {b} {y}"
+            );
+            assert_eq!((dy, da, db), (fdy, 0.0, fdb));
+        }
+        // Above the threshold, or with the shape a parameter, nothing is left out.
+        assert_eq!(Gamma(12.0, 1.0).lpdf_constant(Needed::VALUE), 0.0);
+        assert_eq!(Gamma(2.0, 1.0).lpdf_constant(Needed::ALL), 0.0);
+        let no_c = Needed::VALUE | Needed::NO_CONSTANT;
+        assert_eq!(
+            Gamma(12.0, 1.0).lpdf_grad_needed(3.0, no_c),
+            Gamma(12.0, 1.0).lpdf_grad_needed(3.0, Needed::VALUE)
+        );
         // Outside the domain: -∞ with zero partials either way.
+        let (lp, dy, _) = Gamma(2.0, 2.0).lpdf_grad_needed(-1.0, no_c);
+        assert_eq!((lp, dy), (f64::NEG_INFINITY, 0.0));
         let (lp, dy, _) = Gamma(2.0, 2.0).lpdf_grad_needed(-1.0, Needed::VALUE);
         assert_eq!((lp, dy), (f64::NEG_INFINITY, 0.0));
     }

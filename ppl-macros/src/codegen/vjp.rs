@@ -1126,6 +1126,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             .collect();
         let nparams = lins.len();
         let need = self.needed(&site.dist.args, true);
+        let need_once = {
+            let bits = need_bits(self.ctx, &site.dist.args, true) | (1u32 << 31);
+            quote!(#dist::Needed(#bits))
+        };
         let add = self.add_term(name, quote!(__term));
         match &site.dist.iid {
             None => {
@@ -1133,7 +1137,11 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     quote!(let __term: S = #zero; let #dp: [S; #nparams] = [#zero; #nparams];)
                 } else {
                     quote! {
-                        let (__term, __dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, #id, #need);
+                        // Data-only prior terms once per model (see `observe`).
+                        let (__term, __dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, #id, #need_once);
+                        if __const_cached.is_none() {
+                            __const_acc += #dist::ContinuousDistribution::lpdf_constant(&#dvar, #need_once);
+                        }
                         #bar += __dy * __lp_bar;
                         let mut #dp: [S; #nparams] = [#zero; #nparams];
                         #dist::Params::write_params(&__dpd, &mut #dp);
