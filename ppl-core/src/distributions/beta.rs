@@ -119,7 +119,8 @@ impl<S: Scalar> ContinuousDistribution<S> for Beta<S, S> {
     }
 
     /// Skips the shape partials (three digammas, or Stirling's derivatives) when both
-    /// shapes are data.
+    /// shapes are data; with [`Needed::NO_CONSTANT`] also `-ln B(α, β)` (see
+    /// [`Self::lpdf_constant`]).
     #[inline]
     fn lpdf_grad_needed(&self, y: S, need: Needed) -> (S, S, Self) {
         if need.has_param(0) || need.has_param(1) {
@@ -127,8 +128,16 @@ impl<S: Scalar> ContinuousDistribution<S> for Beta<S, S> {
         }
         let Beta(alpha, beta) = *self;
         let zero = (neg_inf(), S::zero(), Beta(S::zero(), S::zero()));
-        let Some((_, _, lp)) = pieces(alpha, beta, y) else {
-            return zero;
+        let lp = if need.no_constant() && lbeta_form(alpha, beta) {
+            if !(pos(alpha) && pos(beta) && y.value() > 0.0 && y.value() < 1.0) {
+                return zero;
+            }
+            (alpha - 1.0) * y.ln() + (beta - 1.0) * (-y).ln_1p()
+        } else {
+            match pieces(alpha, beta, y) {
+                Some((_, _, lp)) => lp,
+                None => return zero,
+            }
         };
         if !lp.is_finite() {
             return zero;
@@ -137,10 +146,33 @@ impl<S: Scalar> ContinuousDistribution<S> for Beta<S, S> {
         (lp, dy, Beta(S::zero(), S::zero()))
     }
 
+    /// `-ln B(α, β)` when both shapes are data, valid and not both above the Stirling
+    /// threshold (where the density is `(α-1) ln y + (β-1) ln(1-y) - ln B(α, β)` term by
+    /// term); else `0`.
+    #[inline]
+    fn lpdf_constant(&self, need: Needed) -> f64 {
+        let Beta(alpha, beta) = *self;
+        if need.has_param(0) || need.has_param(1) || !(pos(alpha) && pos(beta)) {
+            return 0.0;
+        }
+        if lbeta_form(alpha, beta) {
+            -lbeta(alpha.value(), beta.value())
+        } else {
+            0.0
+        }
+    }
+
     #[inline]
     fn support(&self) -> Support<S> {
         Support::UnitInterval
     }
+}
+
+/// `true` when [`pieces`] uses `ln B(α, β)` directly (not both shapes above
+/// `STIRLING_MIN`).
+#[inline(always)]
+fn lbeta_form<S: Scalar>(alpha: S, beta: S) -> bool {
+    !(alpha.value() >= STIRLING_MIN && beta.value() >= STIRLING_MIN)
 }
 
 /// `(∂/∂α, ∂/∂β)` of the beta log density (see [`Beta`]'s formula).
@@ -207,9 +239,27 @@ mod tests {
             assert_eq!((da, db), (fa, fb));
             let (lp, dy, Beta(da, db)) = d.lpdf_grad_needed(y, Needed::VALUE);
             assert_eq!((lp, dy, da, db), (full.0, full.1, 0.0, 0.0));
+            // Without the data-only term, which lpdf_constant gives: the same sum of the
+            // same terms (≤ scale in size), rounded in another order.
+            let no_c = Needed::VALUE | Needed::NO_CONSTANT;
+            let (part, pdy, _) = d.lpdf_grad_needed(y, no_c);
+            let c = d.lpdf_constant(Needed::VALUE);
+            let scale =
+                lbeta(a, b).abs() + ((a - 1.0) * y.ln()).abs() + ((b - 1.0) * (-y).ln_1p()).abs();
+            assert!(
+                (part + c - full.0).abs() <= 8.0 * f64::EPSILON * scale,
+                "{a} {b} {y}"
+            );
+            assert_eq!(pdy, full.1);
+            if !lbeta_form(a, b) {
+                assert_eq!((c, part), (0.0, full.0));
+            }
         }
         // Outside the domain: -∞ with zero partials either way.
         let (lp, dy, _) = Beta(2.0, 2.0).lpdf_grad_needed(-1.0, Needed::VALUE);
+        assert_eq!((lp, dy), (f64::NEG_INFINITY, 0.0));
+        let no_c = Needed::VALUE | Needed::NO_CONSTANT;
+        let (lp, dy, _) = Beta(2.0, 2.0).lpdf_grad_needed(1.5, no_c);
         assert_eq!((lp, dy), (f64::NEG_INFINITY, 0.0));
     }
 

@@ -119,3 +119,60 @@ fn sample_reads(s: &Stmt, sites: &[crate::ir::Site], out: &mut BTreeSet<VarId>) 
         _ => {}
     }
 }
+
+/// `b` without its element writes to the vectors in `vs` (nested blocks included).
+pub(super) fn without_writes_to(b: &Block, vs: &BTreeSet<VarId>) -> Block {
+    let stmts = b
+        .stmts
+        .iter()
+        .filter(
+            |s| !matches!(s, Stmt::Assign { place: Place::Element(v, _), .. } if vs.contains(v)),
+        )
+        .map(|s| match s {
+            Stmt::For {
+                vars,
+                pat,
+                iter,
+                body,
+                span,
+            } => Stmt::For {
+                vars: vars.clone(),
+                pat: pat.clone(),
+                iter: iter.clone(),
+                body: without_writes_to(body, vs),
+                span: *span,
+            },
+            Stmt::While { cond, body, span } => Stmt::While {
+                cond: cond.clone(),
+                body: without_writes_to(body, vs),
+                span: *span,
+            },
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                span,
+            } => Stmt::If {
+                cond: cond.clone(),
+                then: without_writes_to(then, vs),
+                otherwise: otherwise.as_ref().map(|o| without_writes_to(o, vs)),
+                span: *span,
+            },
+            Stmt::Match {
+                scrutinee,
+                arms,
+                span,
+            } => Stmt::Match {
+                scrutinee: scrutinee.clone(),
+                arms: arms
+                    .iter()
+                    .map(|(p, b)| (p.clone(), without_writes_to(b, vs)))
+                    .collect(),
+                span: *span,
+            },
+            Stmt::Block(body) => Stmt::Block(without_writes_to(body, vs)),
+            other => other.clone(),
+        })
+        .collect();
+    Block { stmts }
+}

@@ -1185,18 +1185,23 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                         quote!(#nvar),
                         &i,
                         &quote! {
-                            let (__lp, __dy, _) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, __ys[__i], #dist::Needed::VALUE);
+                            let (__lp, __dy, _) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, __ys[__i], __need);
                             __bs[__i] = __dy * __lp_bar;
                             __lp
                         },
                     );
-                    // Constant parameters: no parameter adjoints, one tight loop.
+                    // Constant parameters: no parameter adjoints, one tight loop; the
+                    // data-only terms (`n` times the same) once per model.
                     quote! {
+                        let __need = #dist::Needed(1u32 | (1u32 << 31));
                         let __term: S = {
                             let __ys: &[S] = &#id[..#nvar];
                             let __bs: &mut [S] = &mut #bar[..#nvar];
                             #sum
                         };
+                        if __const_cached.is_none() {
+                            __const_acc += (#nvar as f64) * #dist::ContinuousDistribution::lpdf_constant(&#dvar, __need);
+                        }
                         let #dp: [S; #nparams] = [#zero; #nparams];
                     }
                 } else {
@@ -1822,7 +1827,17 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         out: &mut Sweep,
     ) {
         let (save, restore, mut undo, _, vectors) = self.checkpoint(body);
-        let primal = self.journaled_primal(body, &vectors);
+        // Inside a replay the forward pass only rebuilds the checkpoints: writes to
+        // unjournaled vectors were done by the first forward sweep (their final state is
+        // what every reader sees), so they are left out.
+        let pruned;
+        let forward_body = if self.in_replay && !self.unjournaled.is_empty() {
+            pruned = unjournaled::without_writes_to(body, &self.unjournaled);
+            &pruned
+        } else {
+            body
+        };
+        let primal = self.journaled_primal(forward_body, &vectors);
         let count = trips.as_ref().map(|t| quote!(#t += 1;));
         let push_trips = trips.as_ref().map(|t| quote!(__stacks.counts.push(#t);));
         let (nj, push_nj) = if vectors.is_empty() {
