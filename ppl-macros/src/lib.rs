@@ -68,17 +68,19 @@
 //!   bit-identical to SSE2): the per-observation `exp`/`log1p` no longer sit on the
 //!   loop's dependency chain. Only families whose terms cost transcendental functions
 //!   gain: gathering a `Normal` loop measured slower, so it is not done.
-//! * **Data-only terms once.** Sample sites (scalar, and `.iid(n)` with data parameters),
-//!   and `Normal` observes that run the
-//!   same number of times in every call (not under an `if`/`while` on a parameter, not in
-//!   a loop with `break`/`continue`), ask their rule to leave out the terms that depend
-//!   only on data arguments (`Needed::NO_CONSTANT`: a data scale's `-ln σ - ½ ln 2π`, a
-//!   data gamma shape's `-ln Γ(α)`, data beta shapes' `-ln B(α, β)`); the first gradient
-//!   call sums those terms
-//!   (`lpdf_constant`) into a per-model `OnceLock`, and every call adds the sum. Per
-//!   gradient: linreg_tan 0.47 → 0.20 µs (no logarithm per observation), eight_schools_nc
-//!   0.137 → 0.099, poisson_counting 0.134 → 0.081 (no `ln Γ`). The primal keeps the full
-//!   terms.
+//! * **Data-only terms once.** Sample sites (scalar, and `.iid(n)` with data
+//!   parameters) and `Normal` observes that run the same number of times in every call
+//!   (not under an `if`/`while` on a parameter, not in a loop with `break`/`continue`)
+//!   ask their rule to leave out the terms that depend only on data arguments
+//!   (`Needed::NO_CONSTANT`: a data scale's `-ln σ - ½ ln 2π`, a data gamma shape's
+//!   `-ln Γ(α)`, data beta shapes' `-ln B(α, β)`); the first gradient call sums those
+//!   terms (`lpdf_constant`) into a per-model `OnceLock`, and every call adds the sum.
+//!   Per gradient: linreg_tan 0.47 → 0.20 µs (no logarithm per observation),
+//!   eight_schools_nc 0.137 → 0.099, poisson_counting 0.134 → 0.081 (no `ln Γ`). The
+//!   primal keeps the full terms.
+//! * **Replays skip finished writes.** The forward pass of a recorded region inside a
+//!   replay only rebuilds checkpoints: its writes to unjournaled vectors (already made by
+//!   the first forward sweep, whose final state every reader sees) are left out.
 //!
 //! ## Vector-valued sites and observations
 //!
