@@ -45,38 +45,22 @@ fn support_of(name: &str, args: &[syn::Expr]) -> (String, &'static str) {
 }
 
 fn observes(b: &Block, out: &mut Vec<String>) {
-    for s in &b.stmts {
-        match s {
-            Stmt::Observe {
-                name, dist, value, ..
-            } => {
-                let line = format!(
-                    "  {name} ~ {} observed as {}",
-                    dist_text(dist),
-                    value.to_token_stream()
-                );
-                if !out.contains(&line) {
-                    out.push(line);
-                }
+    b.for_each_stmt(&mut |s| match s {
+        Stmt::Observe {
+            name, dist, value, ..
+        } => {
+            let line = format!(
+                "  {name} ~ {} observed as {}",
+                dist_text(dist),
+                value.to_token_stream()
+            );
+            if !out.contains(&line) {
+                out.push(line);
             }
-            Stmt::Factor { value, .. } => {
-                out.push(format!("  factor({})", value.to_token_stream()))
-            }
-            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => {
-                observes(body, out)
-            }
-            Stmt::If {
-                then, otherwise, ..
-            } => {
-                observes(then, out);
-                if let Some(o) = otherwise {
-                    observes(o, out);
-                }
-            }
-            Stmt::Match { arms, .. } => arms.iter().for_each(|(_, b)| observes(b, out)),
-            _ => {}
         }
-    }
+        Stmt::Factor { value, .. } => out.push(format!("  factor({})", value.to_token_stream())),
+        _ => {}
+    });
 }
 
 fn dist_text(d: &crate::ir::DistCall) -> String {

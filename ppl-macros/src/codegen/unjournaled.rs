@@ -95,29 +95,18 @@ pub(super) fn unjournaled_vectors(
 
 /// Variables read by the distributions of the sample sites in `s` (at any depth).
 fn sample_reads(s: &Stmt, sites: &[crate::ir::Site], out: &mut BTreeSet<VarId>) {
-    let block = |b: &Block, out: &mut BTreeSet<VarId>| {
-        b.stmts.iter().for_each(|s| sample_reads(s, sites, out))
+    let block = Block {
+        stmts: vec![s.clone()],
     };
-    match s {
-        Stmt::Sample { site, .. } => {
+    block.for_each_stmt(&mut |s| {
+        if let Stmt::Sample { site, .. } = s {
             if let Some(site) = sites.get(*site) {
                 for a in site.dist.args.iter().chain(site.dist.iid.iter()) {
                     out.extend(crate::analysis::activity::refs(a));
                 }
             }
         }
-        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => block(body, out),
-        Stmt::If {
-            then, otherwise, ..
-        } => {
-            block(then, out);
-            if let Some(o) = otherwise {
-                block(o, out);
-            }
-        }
-        Stmt::Match { arms, .. } => arms.iter().for_each(|(_, b)| block(b, out)),
-        _ => {}
-    }
+    });
 }
 
 /// `b` without its element writes to the vectors in `vs` (nested blocks included).

@@ -40,56 +40,26 @@ impl Sweep {
 
 /// Variables assigned (`=`, `op=`, element writes, `push`) anywhere in a block.
 fn assigned(b: &Block, out: &mut BTreeSet<VarId>) {
-    for s in &b.stmts {
-        match s {
-            Stmt::Assign { place, .. } => {
-                out.insert(place.var());
-            }
-            Stmt::Push { var, .. } => {
-                out.insert(*var);
-            }
-            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => {
-                assigned(body, out)
-            }
-            Stmt::If {
-                then, otherwise, ..
-            } => {
-                assigned(then, out);
-                if let Some(o) = otherwise {
-                    assigned(o, out);
-                }
-            }
-            Stmt::Match { arms, .. } => arms.iter().for_each(|(_, b)| assigned(b, out)),
-            _ => {}
+    b.for_each_stmt(&mut |s| match s {
+        Stmt::Assign { place, .. } => {
+            out.insert(place.var());
         }
-    }
+        Stmt::Push { var, .. } => {
+            out.insert(*var);
+        }
+        _ => {}
+    });
 }
 
 /// Variables declared in a block (lets, declarations, loop variables), at any depth.
 fn declared(b: &Block, out: &mut BTreeSet<VarId>) {
-    for s in &b.stmts {
-        match s {
-            Stmt::Let { vars, .. } => out.extend(vars.iter().copied()),
-            Stmt::Declare { var, .. } => {
-                out.insert(*var);
-            }
-            Stmt::For { vars, body, .. } => {
-                out.extend(vars.iter().copied());
-                declared(body, out);
-            }
-            Stmt::While { body, .. } | Stmt::Block(body) => declared(body, out),
-            Stmt::If {
-                then, otherwise, ..
-            } => {
-                declared(then, out);
-                if let Some(o) = otherwise {
-                    declared(o, out);
-                }
-            }
-            Stmt::Match { arms, .. } => arms.iter().for_each(|(_, b)| declared(b, out)),
-            _ => {}
+    b.for_each_stmt(&mut |s| match s {
+        Stmt::Let { vars, .. } | Stmt::For { vars, .. } => out.extend(vars.iter().copied()),
+        Stmt::Declare { var, .. } => {
+            out.insert(*var);
         }
-    }
+        _ => {}
+    });
 }
 
 /// Variables read anywhere in a block.
@@ -288,32 +258,16 @@ fn need_bits(ctx: &Ctx, args: &[syn::Expr], value_active: bool) -> u32 {
 
 /// Variables that are `push`ed to or reassigned as a whole anywhere in `b`.
 fn resized_vectors(b: &Block, out: &mut BTreeSet<VarId>) {
-    for s in &b.stmts {
-        match s {
-            Stmt::Push { var, .. } => {
-                out.insert(*var);
-            }
-            Stmt::Assign {
-                place: Place::Var(v),
-                ..
-            } => {
-                out.insert(*v);
-            }
-            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => {
-                resized_vectors(body, out)
-            }
-            Stmt::If {
-                then, otherwise, ..
-            } => {
-                resized_vectors(then, out);
-                if let Some(o) = otherwise {
-                    resized_vectors(o, out);
-                }
-            }
-            Stmt::Match { arms, .. } => arms.iter().for_each(|(_, b)| resized_vectors(b, out)),
-            _ => {}
+    b.for_each_stmt(&mut |s| match s {
+        Stmt::Push { var, .. }
+        | Stmt::Assign {
+            place: Place::Var(var),
+            ..
+        } => {
+            out.insert(*var);
         }
-    }
+        _ => {}
+    });
 }
 
 /// Generates the gradient function.

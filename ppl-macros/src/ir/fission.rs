@@ -210,13 +210,7 @@ fn strip(e: &syn::Expr) -> &syn::Expr {
 /// `true` when a `break` or `continue` occurs anywhere in `b` (also in nested loops:
 /// conservative).
 fn has_exit(b: &Block) -> bool {
-    b.stmts.iter().any(|s| match s {
-        Stmt::Break(_) | Stmt::Continue(_) => true,
-        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => has_exit(body),
-        Stmt::If {
-            then, otherwise, ..
-        } => has_exit(then) || otherwise.as_ref().is_some_and(has_exit),
-        Stmt::Match { arms, .. } => arms.iter().any(|(_, b)| has_exit(b)),
-        _ => false,
-    })
+    let mut exit = false;
+    b.for_each_stmt(&mut |s| exit |= matches!(s, Stmt::Break(_) | Stmt::Continue(_)));
+    exit
 }

@@ -160,6 +160,31 @@ pub struct Block {
     pub stmts: Vec<Stmt>,
 }
 
+impl Block {
+    /// Calls `f` on every statement of the block at any depth (loop bodies, branches,
+    /// nested blocks), each before the statements nested in it.
+    pub fn for_each_stmt(&self, f: &mut impl FnMut(&Stmt)) {
+        for s in &self.stmts {
+            f(s);
+            match s {
+                Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Block(body) => {
+                    body.for_each_stmt(f)
+                }
+                Stmt::If {
+                    then, otherwise, ..
+                } => {
+                    then.for_each_stmt(f);
+                    if let Some(o) = otherwise {
+                        o.for_each_stmt(f);
+                    }
+                }
+                Stmt::Match { arms, .. } => arms.iter().for_each(|(_, b)| b.for_each_stmt(f)),
+                _ => {}
+            }
+        }
+    }
+}
+
 /// A distribution expression at a sample or observe site: `Name(args)`, optionally
 /// `.iid(n)`.
 #[derive(Clone, Debug)]
