@@ -15,7 +15,9 @@
 //! (a uniform prior's `−ln(hi − lo)` against its transform's `ln(hi − lo)`; a log-normal
 //! prior's `−ln λ` against `ln J = ln λ`). What it does NOT do: rewrite the likelihood into
 //! sufficient statistics (`linreg_tan` could be O(1) per gradient that way), change the
-//! model's arithmetic beyond that, or use SIMD intrinsics. The data are assumed valid
+//! model's arithmetic beyond that, or use SIMD intrinsics (logistic calls the library's
+//! vectorised Bernoulli-logit slice kernel and 4-lane dot products, as an expert using it
+//! would: a scalar loop over rows is 2× slower and no longer the limit). The data are assumed valid
 //! (finite, positive scales) and the points finite: there is no error path.
 
 #![allow(dead_code)]
