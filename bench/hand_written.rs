@@ -17,8 +17,8 @@
 //! sufficient statistics (`linreg_tan` could be O(1) per gradient that way), change the
 //! model's arithmetic beyond that, or use SIMD intrinsics (logistic calls the library's
 //! vectorised Bernoulli-logit slice kernel and 4-lane dot products, as an expert using it
-//! would: a scalar loop over rows is 2× slower and no longer the limit). The data are assumed valid
-//! (finite, positive scales) and the points finite: there is no error path.
+//! would: a scalar loop over rows is 2× slower and no longer the limit). The data are
+//! assumed valid (finite, positive scales) and the points finite: there is no error path.
 
 #![allow(dead_code)]
 
