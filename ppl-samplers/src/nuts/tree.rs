@@ -378,10 +378,12 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
         while depth < options.max_depth {
             builder.weights.subtree = 0.0;
             let valid = if builder.rng.random::<f64>() > 0.5 {
-                // Extend forward: the old trajectory becomes the backward part.
-                rho_bck.copy_from_slice(rho);
-                p_bck_fwd.copy_from_slice(p_fwd_fwd);
-                v_bck_fwd.copy_from_slice(v_fwd_fwd);
+                // Extend forward: the old trajectory becomes the backward part. Swaps,
+                // not copies: `build` writes every end it is given, and `rho` is
+                // recomputed before it is read.
+                std::mem::swap(rho_bck, rho);
+                std::mem::swap(p_bck_fwd, p_fwd_fwd);
+                std::mem::swap(v_bck_fwd, v_fwd_fwd);
                 builder.step = step_size;
                 builder.build(
                     depth,
@@ -396,9 +398,9 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
                 )?
             } else {
                 // Extend backward: the old trajectory becomes the forward part.
-                rho_fwd.copy_from_slice(rho);
-                p_fwd_bck.copy_from_slice(p_bck_bck);
-                v_fwd_bck.copy_from_slice(v_bck_bck);
+                std::mem::swap(rho_fwd, rho);
+                std::mem::swap(p_fwd_bck, p_bck_bck);
+                std::mem::swap(v_fwd_bck, v_bck_bck);
                 builder.step = -step_size;
                 builder.build(
                     depth,
@@ -419,7 +421,9 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
             // Biased progressive sampling between the old tree and the new subtree.
             let Weights { tree, subtree, .. } = builder.weights;
             if subtree > tree || builder.rng.random::<f64>() * tree < subtree {
-                z.copy_sample_from(builder.subtree_sample);
+                // The next subtree's first point always replaces its sample, so the
+                // buffers can be swapped.
+                z.take_sample_from(builder.subtree_sample);
             }
             builder.weights.tree = tree + subtree;
             add_into(rho, rho_bck, rho_fwd);
