@@ -3,7 +3,7 @@
 //! no-U-turn criterion with Stan's extra checks across merged subtrees, and divergence
 //! detection.
 
-use super::uturn::{add_into, no_u_turn, no_u_turn_sum};
+use super::uturn::{add_no_u_turn, close_pair, no_u_turn_sum};
 use crate::dynamics::{leapfrog, Divergence, LeapfrogOutcome, Metric, Point};
 use crate::sampler_stats::{DivergenceStart, SamplerStats, Transition};
 use ppl_core::{Error, Model, Workspace};
@@ -235,10 +235,15 @@ impl<M: Model + ?Sized, R: Rng + ?Sized> Builder<'_, '_, M, R> {
                 if !self.leaf(z)? {
                     return Ok(false);
                 }
-                ends.velocity_end.copy_from_slice(&z.velocity);
-                ends.p_end.copy_from_slice(&z.p);
-                add_into(ends.rho, ends.p_beg, ends.p_end);
-                Ok(no_u_turn(ends.velocity_beg, ends.velocity_end, ends.rho))
+                Ok(close_pair(
+                    &z.p,
+                    &z.velocity,
+                    ends.p_beg,
+                    ends.velocity_beg,
+                    ends.p_end,
+                    ends.velocity_end,
+                    ends.rho,
+                ))
             }
             _ => {
                 let dim = z.dim();
@@ -271,20 +276,23 @@ impl<M: Model + ?Sized, R: Rng + ?Sized> Builder<'_, '_, M, R> {
                         return Ok(false);
                     }
                     // The whole subtree, then across the merged halves.
-                    add_into(ends.rho, rho_init, rho_final);
-                    Ok(no_u_turn(ends.velocity_beg, ends.velocity_end, ends.rho)
-                        && no_u_turn_sum(
-                            ends.velocity_beg,
-                            velocity_final_beg,
-                            rho_init,
-                            p_final_beg,
-                        )
-                        && no_u_turn_sum(
-                            velocity_init_end,
-                            ends.velocity_end,
-                            rho_final,
-                            p_init_end,
-                        ))
+                    Ok(add_no_u_turn(
+                        ends.rho,
+                        rho_init,
+                        rho_final,
+                        ends.velocity_beg,
+                        ends.velocity_end,
+                    ) && no_u_turn_sum(
+                        ends.velocity_beg,
+                        velocity_final_beg,
+                        rho_init,
+                        p_final_beg,
+                    ) && no_u_turn_sum(
+                        velocity_init_end,
+                        ends.velocity_end,
+                        rho_final,
+                        p_init_end,
+                    ))
                 })();
                 self.h.scratch.levels[depth] = level;
                 result
@@ -426,8 +434,7 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
                 z.take_sample_from(builder.subtree_sample);
             }
             builder.weights.tree = tree + subtree;
-            add_into(rho, rho_bck, rho_fwd);
-            let persist = no_u_turn(v_bck_bck, v_fwd_fwd, rho)
+            let persist = add_no_u_turn(rho, rho_bck, rho_fwd, v_bck_bck, v_fwd_fwd)
                 && no_u_turn_sum(v_bck_bck, v_fwd_bck, rho_bck, p_fwd_bck)
                 && no_u_turn_sum(v_bck_fwd, v_fwd_fwd, rho_fwd, p_bck_fwd);
             if !persist {
