@@ -18,7 +18,7 @@ fn no_u_turn(velocity_minus: &[f64], velocity_plus: &[f64], rho: &[f64]) -> bool
 
 /// [`no_u_turn`] on `ρ = a + b` without forming the sum (Stan's checks across merged
 /// subtrees use `ρ_left + p_first(right)` and `ρ_right + p_last(left)`).
-#[inline]
+#[inline(always)]
 pub(crate) fn no_u_turn_sum(
     velocity_minus: &[f64],
     velocity_plus: &[f64],
@@ -49,7 +49,7 @@ pub(crate) fn no_u_turn_sum(
 
 /// `ρ = a + b` into `rho`, then [`no_u_turn`] on it, in one pass (the same sums as
 /// [`add_into`] followed by [`no_u_turn`]).
-#[inline]
+#[inline(always)]
 pub(crate) fn add_no_u_turn(
     rho: &mut [f64],
     a: &[f64],
@@ -90,7 +90,7 @@ pub(crate) fn add_no_u_turn(
 /// `v_beg` at its second point `(p, v)`: stores `p_end = p`, `v_end = v` and
 /// `ρ = p_beg + p`, and returns [`no_u_turn`]`(v_beg, v, ρ)`, in one pass (the same values
 /// as the copies, [`add_into`] and [`no_u_turn`] one after the other).
-#[inline]
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn close_pair(
     p: &[f64],
