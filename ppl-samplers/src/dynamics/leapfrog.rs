@@ -87,15 +87,7 @@ pub fn leapfrog<M: Model + ?Sized>(
     );
     match metric {
         Metric::Diagonal(m) => {
-            // Half kick, velocity and drift in one pass.
-            let m = &m.inv_mass()[..n];
-            for i in 0..n {
-                let pi = p[i] + half * g[i];
-                p[i] = pi;
-                let vi = m[i] * pi;
-                v[i] = vi;
-                q[i] += step * vi;
-            }
+            kick_drift(q, p, v, g, m.inv_mass(), half, step);
         }
         Metric::Dense(m) => {
             for (pi, gi) in p.iter_mut().zip(g) {
@@ -113,41 +105,20 @@ pub fn leapfrog<M: Model + ?Sized>(
                 Ok(lp) => lp,
                 Err(e) => return failed(point, e),
             };
-            // Finite check, half kick, velocity and kinetic energy in one pass: the same
-            // operations per entry, and the same four interleaved partial sums, as
-            // `evaluate` followed by `update_energy`.
-            let (p, v, g, m) = (
-                &mut point.p[..n],
-                &mut point.velocity[..n],
-                &point.grad[..n],
-                &m.inv_mass()[..n],
+            let (twice_kinetic, finite) = kick_kinetic(
+                &mut point.p,
+                &mut point.velocity,
+                &point.grad,
+                m.inv_mass(),
+                half,
             );
-            let mut acc = [0.0; 4];
-            let mut finite = true;
-            let ((p4, p_rest), (v4, v_rest)) = (p.as_chunks_mut::<4>(), v.as_chunks_mut::<4>());
-            let ((g4, g_rest), (m4, m_rest)) = (g.as_chunks::<4>(), m.as_chunks::<4>());
-            for (((p, v), g), m) in p4.iter_mut().zip(v4).zip(g4).zip(m4) {
-                for k in 0..4 {
-                    finite &= g[k].is_finite();
-                    p[k] += half * g[k];
-                    v[k] = m[k] * p[k];
-                    acc[k] += p[k] * v[k];
-                }
-            }
-            let rest = p_rest.iter_mut().zip(v_rest).zip(g_rest).zip(m_rest);
-            for (k, (((p, v), g), m)) in rest.enumerate() {
-                finite &= g.is_finite();
-                *p += half * g;
-                *v = m * *p;
-                acc[k] += *p * *v;
-            }
             if !(lp.is_finite() && finite) {
                 point.log_density = f64::NEG_INFINITY;
                 point.energy = f64::INFINITY;
                 return LeapfrogOutcome::Divergent(Divergence::NonFinite);
             }
             point.log_density = lp;
-            let h = -lp + 0.5 * ((acc[0] + acc[1]) + (acc[2] + acc[3]));
+            let h = -lp + 0.5 * twice_kinetic;
             point.energy = if h.is_nan() { f64::INFINITY } else { h };
             LeapfrogOutcome::Ok
         }
@@ -164,6 +135,59 @@ pub fn leapfrog<M: Model + ?Sized>(
             LeapfrogOutcome::Ok
         }
     }
+}
+
+/// Half kick, velocity and drift of a diagonal metric `m`, in one pass. (Separate
+/// function so that the slices are known not to overlap and the loop vectorises.)
+#[inline(always)]
+fn kick_drift(
+    q: &mut [f64],
+    p: &mut [f64],
+    v: &mut [f64],
+    g: &[f64],
+    m: &[f64],
+    half: f64,
+    step: f64,
+) {
+    let n = q.len();
+    let (p, v, g, m) = (&mut p[..n], &mut v[..n], &g[..n], &m[..n]);
+    for i in 0..n {
+        let pi = p[i] + half * g[i];
+        p[i] = pi;
+        let vi = m[i] * pi;
+        v[i] = vi;
+        q[i] += step * vi;
+    }
+}
+
+/// Second half kick, velocity and `pᵀ v` (twice the kinetic energy) of a diagonal metric
+/// `m`, and whether the gradient `g` is finite, in one pass: the same operations per
+/// entry, and the same four interleaved partial sums, as the kick followed by
+/// [`Metric::velocity_and_dot`].
+#[inline(always)]
+fn kick_kinetic(p: &mut [f64], v: &mut [f64], g: &[f64], m: &[f64], half: f64) -> (f64, bool) {
+    let n = p.len();
+    let (v, g, m) = (&mut v[..n], &g[..n], &m[..n]);
+    let mut acc = [0.0; 4];
+    let mut finite = true;
+    let ((p4, p_rest), (v4, v_rest)) = (p.as_chunks_mut::<4>(), v.as_chunks_mut::<4>());
+    let ((g4, g_rest), (m4, m_rest)) = (g.as_chunks::<4>(), m.as_chunks::<4>());
+    for (((p, v), g), m) in p4.iter_mut().zip(v4).zip(g4).zip(m4) {
+        for k in 0..4 {
+            finite &= g[k].is_finite();
+            p[k] += half * g[k];
+            v[k] = m[k] * p[k];
+            acc[k] += p[k] * v[k];
+        }
+    }
+    let rest = p_rest.iter_mut().zip(v_rest).zip(g_rest).zip(m_rest);
+    for (k, (((p, v), g), m)) in rest.enumerate() {
+        finite &= g.is_finite();
+        *p += half * g;
+        *v = m * *p;
+        acc[k] += *p * *v;
+    }
+    ((acc[0] + acc[1]) + (acc[2] + acc[3]), finite)
 }
 
 /// The outcome of a model error at `point` (whose energy becomes `+∞`).
