@@ -122,11 +122,15 @@ impl Trajectory {
         let (bv, bg) = (&mut z_bck.velocity[..n], &mut z_bck.grad[..n]);
         let (pff, vff) = (&mut p_fwd_fwd[..n], &mut v_fwd_fwd[..n]);
         let (pbb, vbb, r) = (&mut p_bck_bck[..n], &mut v_bck_bck[..n], &mut rho[..n]);
+        // Few streams per loop, so that their pointers stay in registers.
         for i in 0..n {
-            (fq[i], bq[i]) = (q[i], q[i]);
+            (fq[i], bq[i], fg[i], bg[i]) = (q[i], q[i], g[i], g[i]);
+        }
+        for i in 0..n {
             (fp[i], bp[i], pff[i], pbb[i], r[i]) = (p[i], p[i], p[i], p[i], p[i]);
+        }
+        for i in 0..n {
             (fv[i], bv[i], vff[i], vbb[i]) = (v[i], v[i], v[i], v[i]);
-            (fg[i], bg[i]) = (g[i], g[i]);
         }
     }
 }
