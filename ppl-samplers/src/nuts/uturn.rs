@@ -1,10 +1,14 @@
 //! The generalised no-U-turn criterion on momentum sums (Betancourt 2017, §A.4.2).
+//!
+//! The sampler uses the fused forms ([`no_u_turn_sum`], [`add_no_u_turn`],
+//! [`close_pair`]); the plain criterion `no_u_turn` and `add_into` remain, in tests, as
+//! the reference they must agree with exactly.
 
 #[cfg(test)]
 use crate::dynamics::point::dot;
 
-/// (Reference for the fused checks below, in tests.) Whether a trajectory with summed momentum `ρ = Σ p` and end velocities `p♯₋`, `p♯₊`
-/// (`p♯ = M⁻¹ p`) may keep expanding.
+/// Whether a trajectory with summed momentum `ρ = Σ p` and end velocities `p♯₋`, `p♯₊`
+/// (`p♯ = M⁻¹ p`) may keep expanding (the reference for the fused checks, in tests).
 ///
 /// # Formula
 ///
@@ -16,7 +20,7 @@ fn no_u_turn(velocity_minus: &[f64], velocity_plus: &[f64], rho: &[f64]) -> bool
     dot(velocity_plus, rho) > 0.0 && dot(velocity_minus, rho) > 0.0
 }
 
-/// [`no_u_turn`] on `ρ = a + b` without forming the sum (Stan's checks across merged
+/// `no_u_turn` on `ρ = a + b` without forming the sum (Stan's checks across merged
 /// subtrees use `ρ_left + p_first(right)` and `ρ_right + p_last(left)`).
 #[inline(always)]
 pub(crate) fn no_u_turn_sum(
@@ -47,8 +51,8 @@ pub(crate) fn no_u_turn_sum(
     sum(plus) > 0.0 && sum(minus) > 0.0
 }
 
-/// `ρ = a + b` into `rho`, then [`no_u_turn`] on it, in one pass (the same sums as
-/// [`add_into`] followed by [`no_u_turn`]).
+/// `ρ = a + b` into `rho`, then `no_u_turn` on it, in one pass (the same sums as
+/// `add_into` followed by `no_u_turn`).
 #[inline(always)]
 pub(crate) fn add_no_u_turn(
     rho: &mut [f64],
@@ -88,8 +92,8 @@ pub(crate) fn add_no_u_turn(
 
 /// Closes a two-point subtree whose first point has momentum `p_beg` and velocity
 /// `v_beg` at its second point `(p, v)`: stores `p_end = p`, `v_end = v` and
-/// `ρ = p_beg + p`, and returns [`no_u_turn`]`(v_beg, v, ρ)`, in one pass (the same values
-/// as the copies, [`add_into`] and [`no_u_turn`] one after the other).
+/// `ρ = p_beg + p`, and returns `no_u_turn(v_beg, v, ρ)`, in one pass (the same values
+/// as the copies, `add_into` and `no_u_turn` one after the other).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn close_pair(
