@@ -67,6 +67,16 @@ impl Point {
         self.energy = other.energy;
     }
 
+    /// As [`copy_sample_from`](Self::copy_sample_from) by swapping buffers instead of
+    /// copying: `other`'s position and gradient are left unspecified.
+    #[inline]
+    pub(crate) fn take_sample_from(&mut self, other: &mut Point) {
+        std::mem::swap(&mut self.q, &mut other.q);
+        std::mem::swap(&mut self.grad, &mut other.grad);
+        self.log_density = other.log_density;
+        self.energy = other.energy;
+    }
+
     /// Recomputes the velocity and the energy from `p` and the cached log density
     /// (a NaN energy becomes `+∞`, as in Stan).
     #[inline]

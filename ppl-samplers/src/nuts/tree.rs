@@ -3,7 +3,7 @@
 //! no-U-turn criterion with Stan's extra checks across merged subtrees, and divergence
 //! detection.
 
-use super::uturn::{add_into, no_u_turn, no_u_turn_sum};
+use super::uturn::{add_no_u_turn, close_pair, no_u_turn_sum};
 use crate::dynamics::{leapfrog, Divergence, LeapfrogOutcome, Metric, Point};
 use crate::sampler_stats::{DivergenceStart, SamplerStats, Transition};
 use ppl_core::{Error, Model, Workspace};
@@ -83,6 +83,54 @@ impl Trajectory {
             rho: v(),
             rho_fwd: v(),
             rho_bck: v(),
+        }
+    }
+
+    /// Sets the trajectory to the single point `z`. Only the ends read before the first
+    /// doubling writes them are set: the outer ones and the momentum sum. At small
+    /// dimensions in one pass instead of thirteen copies (which cost a call each).
+    fn start(&mut self, z: &Point) {
+        let n = z.dim();
+        if n > SMALL_DIM {
+            self.z_fwd.copy_from(z);
+            self.z_bck.copy_from(z);
+            self.p_fwd_fwd.copy_from_slice(&z.p);
+            self.v_fwd_fwd.copy_from_slice(&z.velocity);
+            self.p_bck_bck.copy_from_slice(&z.p);
+            self.v_bck_bck.copy_from_slice(&z.velocity);
+            self.rho.copy_from_slice(&z.p);
+            return;
+        }
+        for dst in [&mut self.z_fwd, &mut self.z_bck] {
+            dst.log_density = z.log_density;
+            dst.energy = z.energy;
+        }
+        let Trajectory {
+            z_fwd,
+            z_bck,
+            p_fwd_fwd,
+            v_fwd_fwd,
+            p_bck_bck,
+            v_bck_bck,
+            rho,
+            ..
+        } = self;
+        let (q, p, v, g) = (&z.q[..n], &z.p[..n], &z.velocity[..n], &z.grad[..n]);
+        let (fq, fp) = (&mut z_fwd.q[..n], &mut z_fwd.p[..n]);
+        let (fv, fg) = (&mut z_fwd.velocity[..n], &mut z_fwd.grad[..n]);
+        let (bq, bp) = (&mut z_bck.q[..n], &mut z_bck.p[..n]);
+        let (bv, bg) = (&mut z_bck.velocity[..n], &mut z_bck.grad[..n]);
+        let (pff, vff) = (&mut p_fwd_fwd[..n], &mut v_fwd_fwd[..n]);
+        let (pbb, vbb, r) = (&mut p_bck_bck[..n], &mut v_bck_bck[..n], &mut rho[..n]);
+        // Few streams per loop, so that their pointers stay in registers.
+        for i in 0..n {
+            (fq[i], bq[i], fg[i], bg[i]) = (q[i], q[i], g[i], g[i]);
+        }
+        for i in 0..n {
+            (fp[i], bp[i], pff[i], pbb[i], r[i]) = (p[i], p[i], p[i], p[i], p[i]);
+        }
+        for i in 0..n {
+            (fv[i], bv[i], vff[i], vbb[i]) = (v[i], v[i], v[i], v[i]);
         }
     }
 }
@@ -235,10 +283,15 @@ impl<M: Model + ?Sized, R: Rng + ?Sized> Builder<'_, '_, M, R> {
                 if !self.leaf(z)? {
                     return Ok(false);
                 }
-                ends.velocity_end.copy_from_slice(&z.velocity);
-                ends.p_end.copy_from_slice(&z.p);
-                add_into(ends.rho, ends.p_beg, ends.p_end);
-                Ok(no_u_turn(ends.velocity_beg, ends.velocity_end, ends.rho))
+                Ok(close_pair(
+                    &z.p,
+                    &z.velocity,
+                    ends.p_beg,
+                    ends.velocity_beg,
+                    ends.p_end,
+                    ends.velocity_end,
+                    ends.rho,
+                ))
             }
             _ => {
                 let dim = z.dim();
@@ -271,20 +324,23 @@ impl<M: Model + ?Sized, R: Rng + ?Sized> Builder<'_, '_, M, R> {
                         return Ok(false);
                     }
                     // The whole subtree, then across the merged halves.
-                    add_into(ends.rho, rho_init, rho_final);
-                    Ok(no_u_turn(ends.velocity_beg, ends.velocity_end, ends.rho)
-                        && no_u_turn_sum(
-                            ends.velocity_beg,
-                            velocity_final_beg,
-                            rho_init,
-                            p_final_beg,
-                        )
-                        && no_u_turn_sum(
-                            velocity_init_end,
-                            ends.velocity_end,
-                            rho_final,
-                            p_init_end,
-                        ))
+                    Ok(add_no_u_turn(
+                        ends.rho,
+                        rho_init,
+                        rho_final,
+                        ends.velocity_beg,
+                        ends.velocity_end,
+                    ) && no_u_turn_sum(
+                        ends.velocity_beg,
+                        velocity_final_beg,
+                        rho_init,
+                        p_final_beg,
+                    ) && no_u_turn_sum(
+                        velocity_init_end,
+                        ends.velocity_end,
+                        rho_final,
+                        p_init_end,
+                    ))
                 })();
                 self.h.scratch.levels[depth] = level;
                 result
@@ -292,6 +348,10 @@ impl<M: Model + ?Sized, R: Rng + ?Sized> Builder<'_, '_, M, R> {
         }
     }
 }
+
+/// Dimensions up to which copies of a few vectors are done in one fused loop rather
+/// than one `memcpy` call each.
+const SMALL_DIM: usize = 16;
 
 /// One NUTS transition from `z` (position, log density and gradient must be current);
 /// on return `z` is the new draw. A fresh momentum is drawn first.
@@ -328,6 +388,8 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
             .levels
             .resize_with(options.max_depth + 1, Vec::new);
     }
+    // The trajectory is the single point `z`.
+    trajectory.start(z);
     let Trajectory {
         z_fwd,
         z_bck,
@@ -344,16 +406,6 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
         rho_fwd,
         rho_bck,
     } = &mut *trajectory;
-    // The trajectory is the single point `z`. Only the ends read before the first
-    // doubling writes them are set: the outer ones and the momentum sum.
-    z_fwd.copy_from(z);
-    z_bck.copy_from(z);
-    p_fwd_fwd.copy_from_slice(&z.p);
-    v_fwd_fwd.copy_from_slice(&z.velocity);
-    p_bck_bck.copy_from_slice(&z.p);
-    v_bck_bck.copy_from_slice(&z.velocity);
-    rho.copy_from_slice(&z.p);
-
     let mut builder = Builder {
         h,
         rng,
@@ -378,10 +430,12 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
         while depth < options.max_depth {
             builder.weights.subtree = 0.0;
             let valid = if builder.rng.random::<f64>() > 0.5 {
-                // Extend forward: the old trajectory becomes the backward part.
-                rho_bck.copy_from_slice(rho);
-                p_bck_fwd.copy_from_slice(p_fwd_fwd);
-                v_bck_fwd.copy_from_slice(v_fwd_fwd);
+                // Extend forward: the old trajectory becomes the backward part. Swaps,
+                // not copies: `build` writes every end it is given, and `rho` is
+                // recomputed before it is read.
+                std::mem::swap(rho_bck, rho);
+                std::mem::swap(p_bck_fwd, p_fwd_fwd);
+                std::mem::swap(v_bck_fwd, v_fwd_fwd);
                 builder.step = step_size;
                 builder.build(
                     depth,
@@ -396,9 +450,9 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
                 )?
             } else {
                 // Extend backward: the old trajectory becomes the forward part.
-                rho_fwd.copy_from_slice(rho);
-                p_fwd_bck.copy_from_slice(p_bck_bck);
-                v_fwd_bck.copy_from_slice(v_bck_bck);
+                std::mem::swap(rho_fwd, rho);
+                std::mem::swap(p_fwd_bck, p_bck_bck);
+                std::mem::swap(v_fwd_bck, v_bck_bck);
                 builder.step = -step_size;
                 builder.build(
                     depth,
@@ -419,11 +473,12 @@ pub(crate) fn transition<M: Model + ?Sized, R: Rng + ?Sized>(
             // Biased progressive sampling between the old tree and the new subtree.
             let Weights { tree, subtree, .. } = builder.weights;
             if subtree > tree || builder.rng.random::<f64>() * tree < subtree {
-                z.copy_sample_from(builder.subtree_sample);
+                // The next subtree's first point always replaces its sample, so the
+                // buffers can be swapped.
+                z.take_sample_from(builder.subtree_sample);
             }
             builder.weights.tree = tree + subtree;
-            add_into(rho, rho_bck, rho_fwd);
-            let persist = no_u_turn(v_bck_bck, v_fwd_fwd, rho)
+            let persist = add_no_u_turn(rho, rho_bck, rho_fwd, v_bck_bck, v_fwd_fwd)
                 && no_u_turn_sum(v_bck_bck, v_fwd_bck, rho_bck, p_fwd_bck)
                 && no_u_turn_sum(v_bck_fwd, v_fwd_fwd, rho_fwd, p_bck_fwd);
             if !persist {
