@@ -31,7 +31,7 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
     // Reverse mode, on the body with likelihood loops gathered (`ir::fission`): its
     // scratch slots may reuse the primal's numbers (the two never run at once).
     let grad_body = {
-        let gathered = observe_fission(&program);
+        let gathered = observe_fission(&program, |e| act.expr_is_active(e));
         let grad_program = gathered.as_ref().unwrap_or(&program);
         let grad_act = match &gathered {
             Some(g) => activity::analyse(g, &mut diag),

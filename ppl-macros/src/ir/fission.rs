@@ -29,8 +29,9 @@
 //! differs (the slice rule sums with independent accumulators).
 //!
 //! Applies to top-level loops `for n in 0..y.len()` (no exits) with one top-level
-//! `observe(name, F(arg, ..), y[n])` where `y` is a data slice and `F` has a slice rule
-//! (see [`gatherable`]). The primal, `constrain` and `simulate` keep the original body.
+//! `observe(name, F(arg, ..), y[n])` where `y` is a data slice, `arg` depends on a
+//! parameter (a constant term stays in its loop) and `F` has a slice rule (see
+//! [`gatherable`]). The primal, `constrain` and `simulate` keep the original body.
 
 use super::{Block, DistCall, Kind, Origin, Place, Program, Stmt, Var, VarId};
 use crate::analysis::activity::var_of_ident;
@@ -53,12 +54,14 @@ fn gatherable(dist: &DistCall, y_kind: Kind) -> bool {
 }
 
 /// `p` with every fissionable loop rewritten, or `None` when there is none.
-pub fn observe_fission(p: &Program) -> Option<Program> {
+/// `is_active` tells whether an expression of `p` depends on parameters: an observe whose
+/// arguments do not is a constant term, left in its loop.
+pub fn observe_fission(p: &Program, is_active: impl Fn(&syn::Expr) -> bool) -> Option<Program> {
     let mut out = p.clone();
     let mut stmts = Vec::with_capacity(p.body.stmts.len());
     let mut changed = false;
     for s in &p.body.stmts {
-        match fission(s, &mut out.vars) {
+        match fission(s, &mut out.vars, &is_active) {
             Some(new) => {
                 stmts.extend(new);
                 changed = true;
@@ -71,7 +74,11 @@ pub fn observe_fission(p: &Program) -> Option<Program> {
 }
 
 /// The statements replacing `s`, adding the buffer variable to `vars`.
-fn fission(s: &Stmt, vars: &mut Vec<Var>) -> Option<Vec<Stmt>> {
+fn fission(
+    s: &Stmt,
+    vars: &mut Vec<Var>,
+    is_active: &impl Fn(&syn::Expr) -> bool,
+) -> Option<Vec<Stmt>> {
     let Stmt::For {
         vars: loop_vars,
         pat,
@@ -94,7 +101,10 @@ fn fission(s: &Stmt, vars: &mut Vec<Var>) -> Option<Vec<Stmt>> {
     let mut found = None;
     for (i, st) in body.stmts.iter().enumerate() {
         if let Stmt::Observe { dist, value, .. } = st {
-            if gatherable(dist, y_kind) && indexes(value, y, loop_vars[0]) {
+            if gatherable(dist, y_kind)
+                && is_active(&dist.args[0])
+                && indexes(value, y, loop_vars[0])
+            {
                 if found.is_some() {
                     return None;
                 }
