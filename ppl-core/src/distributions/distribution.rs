@@ -55,6 +55,36 @@ pub trait ContinuousDistribution<S: Scalar>: Params<S> {
         let _ = need;
         0.0
     }
+    /// `Σᵢ log p(yᵢ)` over many values sharing these parameters, writing
+    /// `y_bar[i] = lp_bar · ∂ log p(yᵢ)/∂yᵢ`: the reverse rule of an i.i.d. site whose
+    /// parameters are constants (no parameter partials). `need` is as for
+    /// [`lpdf_grad_needed`](Self::lpdf_grad_needed) (its parameter bits are ignored).
+    /// Works over the common length of `ys` and `y_bar`.
+    ///
+    /// Default: [`lpdf_grad_needed`](Self::lpdf_grad_needed) per value, summed by
+    /// [`reduce_sum`](crate::ad::reduce_sum). Distributions override it with a loop
+    /// without per-value checks that falls back to the default when the sum is not
+    /// finite, and must then give the same results.
+    ///
+    /// ```
+    /// use ppl_core::distributions::{ContinuousDistribution, Needed, Normal};
+    /// let ys = [0.5, -1.0, 2.0];
+    /// let mut y_bar = [0.0; 3];
+    /// let lp = Normal(0.0, 2.0).lpdf_grad_values(&ys, 1.0, &mut y_bar, Needed::VALUE);
+    /// let want: f64 = ys.iter().map(|&y| Normal(0.0, 2.0).lpdf(y)).sum();
+    /// assert!((lp - want).abs() < 1e-14);
+    /// assert_eq!(y_bar[1], Normal(0.0, 2.0).lpdf_grad(-1.0).1);
+    /// ```
+    #[inline]
+    fn lpdf_grad_values(&self, ys: &[S], lp_bar: S, y_bar: &mut [S], need: Needed) -> S {
+        let n = ys.len().min(y_bar.len());
+        let (ys, y_bar) = (&ys[..n], &mut y_bar[..n]);
+        crate::ad::reduce_sum(0..n, |i| {
+            let (lp, dy, _) = self.lpdf_grad_needed(ys[i], need);
+            y_bar[i] = dy * lp_bar;
+            lp
+        })
+    }
     /// Where the value lives; chooses the transform of a sample site.
     fn support(&self) -> Support<S>;
 }

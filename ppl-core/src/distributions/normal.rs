@@ -69,6 +69,37 @@ impl<S: Scalar> ContinuousDistribution<S> for Normal<S, S> {
         (lp, dy, Normal(dmu, dsigma))
     }
 
+    /// One branch-free pass (it vectorises); only if the sum is not finite (an invalid
+    /// `σ`, a non-finite `μ` or `yᵢ`) the checked per-value default runs, which then gives
+    /// `-∞` with zero adjoints for the invalid values. The same operations as
+    /// [`NormalScale::lpdf_grad`], so the same results bit for bit.
+    #[inline]
+    fn lpdf_grad_values(&self, ys: &[S], lp_bar: S, y_bar: &mut [S], need: Needed) -> S {
+        let Normal(mu, sigma) = *self;
+        // The same choice as `lpdf_grad_needed`, which the fallback calls.
+        let scale = if need.no_constant() && !need.has_param(1) {
+            NormalScale::without_constant(sigma)
+        } else {
+            NormalScale::new(sigma)
+        };
+        let n = ys.len().min(y_bar.len());
+        let (ys, y_bar) = (&ys[..n], &mut y_bar[..n]);
+        let (inv_sigma, log_norm) = (scale.inv_sigma, scale.log_norm);
+        let lp = crate::ad::reduce_sum(0..n, |i| {
+            let z = (ys[i] - mu) * inv_sigma;
+            y_bar[i] = -(z * inv_sigma) * lp_bar;
+            -(z * z * 0.5) - log_norm
+        });
+        if scale.valid && lp.is_finite() {
+            return lp;
+        }
+        crate::ad::reduce_sum(0..n, |i| {
+            let (lp, dy, _) = self.lpdf_grad_needed(ys[i], need);
+            y_bar[i] = dy * lp_bar;
+            lp
+        })
+    }
+
     /// `-ln σ - ½ ln 2π` when `σ`'s partial is not needed (and `σ` is valid), else `0`.
     #[inline]
     fn lpdf_constant(&self, need: Needed) -> f64 {
@@ -364,6 +395,48 @@ mod tests {
                 "{i}"
             );
         }
+    }
+
+    #[test]
+    fn values_rule_is_the_checked_element_rule_summed() {
+        let checked = |d: Normal<f64, f64>, ys: &[f64], need: Needed| {
+            let mut bar = vec![7.0; ys.len()];
+            let lp = crate::ad::reduce_sum(0..ys.len(), |i| {
+                let (lp, dy, _) = d.lpdf_grad_needed(ys[i], need);
+                bar[i] = dy * 0.5;
+                lp
+            });
+            (lp, bar)
+        };
+        let finite: Vec<f64> = (0..11).map(|i| i as f64 * 0.7 - 3.1).collect();
+        let mut with_inf = finite.clone();
+        with_inf[4] = f64::INFINITY;
+        let mut with_nan = finite.clone();
+        with_nan[9] = f64::NAN;
+        let needs = [Needed::VALUE, Needed::VALUE | Needed::NO_CONSTANT];
+        for d in [Normal(0.3, 1.7), Normal(0.3, -1.0), Normal(f64::NAN, 1.0)] {
+            for ys in [&finite, &with_inf, &with_nan] {
+                for need in needs {
+                    let mut bar = vec![7.0; ys.len()];
+                    let lp = d.lpdf_grad_values(ys, 0.5, &mut bar, need);
+                    let (want_lp, want_bar) = checked(d, ys, need);
+                    // Bit for bit: the same operations in the same order.
+                    assert_eq!(lp.to_bits(), want_lp.to_bits(), "{d:?} {need:?}");
+                    assert!(bar
+                        .iter()
+                        .zip(&want_bar)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()));
+                    if !(d.1 > 0.0) || ys.iter().any(|y| !y.is_finite()) {
+                        assert_eq!(lp, f64::NEG_INFINITY);
+                    }
+                }
+            }
+        }
+        // An invalid element contributes no adjoint; the others theirs.
+        let mut bar = vec![7.0; 11];
+        Normal(0.3, 1.7).lpdf_grad_values(&with_inf, 1.0, &mut bar, Needed::VALUE);
+        assert_eq!(bar[4], 0.0);
+        assert_eq!(bar[3], Normal(0.3, 1.7).lpdf_grad(finite[3]).1);
     }
 
     #[test]

@@ -1133,26 +1133,11 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 let prior = if flat {
                     quote!(let __term: S = #zero; let #dp: [S; #nparams] = [#zero; #nparams];)
                 } else if passive_prior {
-                    let i = format_ident!("__i");
-                    let sum = accumulate::unrolled_sum(
-                        quote!(0),
-                        quote!(#nvar),
-                        &i,
-                        &quote! {
-                            let (__lp, __dy, _) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, __ys[__i], __need);
-                            __bs[__i] = __dy * __lp_bar;
-                            __lp
-                        },
-                    );
                     // Constant parameters: no parameter adjoints, one tight loop; the
                     // data-only terms (`n` times the same) once per model.
                     quote! {
                         let __need = #dist::Needed(1u32 | (1u32 << 31));
-                        let __term: S = {
-                            let __ys: &[S] = &#id[..#nvar];
-                            let __bs: &mut [S] = &mut #bar[..#nvar];
-                            #sum
-                        };
+                        let __term: S = #dist::ContinuousDistribution::lpdf_grad_values(&#dvar, &#id[..#nvar], __lp_bar, &mut #bar[..#nvar], __need);
                         if __const_cached.is_none() {
                             __const_acc += (#nvar as f64) * #dist::ContinuousDistribution::lpdf_constant(&#dvar, __need);
                         }
