@@ -63,6 +63,43 @@ fn filled_vectors(y: &[f64]) {
     }
 }
 
+/// Loop-carried scalars whose value at the end of an iteration the reverse sweep reuses
+/// instead of recomputing it (a top-level last assignment: a GARCH-like `sqrt`, an `*=`
+/// update, a `while` update followed by a `break`), next to ones it must not reuse (an
+/// assignment under a branch, one followed by another write), and a variable changed
+/// again after its loop.
+#[model]
+fn carried_recursions(y: &[f64]) {
+    let a = sample("a", Normal(0.0, 1.0));
+    let b = sample("b", HalfNormal(1.0));
+    let mut s = 1.0;
+    let mut p = 1.0;
+    let mut q = 0.5;
+    let mut r = 0.0;
+    for t in 0..y.len() {
+        observe("y", Normal(a, s), y[t]);
+        s = (0.2 + b * s * s + 0.1 * (y[t] - a).powi(2)).sqrt();
+        p *= 1.0 + 0.1 * (a * s).tanh();
+        if y[t] > 0.0 {
+            q = q * 0.5 + b;
+        }
+        r = r * 0.5 + a;
+        r += 0.1 * s;
+    }
+    s = s * 2.0;
+    factor(-(s + p + q + r) * 0.1);
+    let mut z = a;
+    let mut k = 0;
+    while k < 10 {
+        z = z - 0.5 * (z - b).sin();
+        k += 1;
+        if k >= 4 {
+            break;
+        }
+    }
+    factor(-z * z);
+}
+
 fn series(n: usize) -> Vec<f64> {
     (0..n).map(|i| ((i * 7 % 11) as f64 - 5.0) * 0.3).collect()
 }
@@ -84,4 +121,9 @@ fn accumulation_loops_are_exact() {
 #[test]
 fn vectors_written_without_a_journal_are_exact() {
     check_gradients(&FilledVectors::new(&series(9)).unwrap()).unwrap();
+}
+
+#[test]
+fn reused_end_of_iteration_values_are_exact() {
+    check_gradients(&CarriedRecursions::new(&series(9)).unwrap()).unwrap();
 }

@@ -414,6 +414,24 @@ pub fn linearize(ctx: &mut Ctx, e: &Expr) -> Linear {
     lin
 }
 
+/// `true` when [`linearize`] of `e` defines its value in its last forward statement, on
+/// its own (so that statement can be replaced by a copy of a known value).
+pub fn root_defined_last(ctx: &Ctx, e: &Expr) -> bool {
+    if !ctx.is_active(e) {
+        return true;
+    }
+    match strip(e) {
+        Expr::Binary(b) => is_arith(&b.op).is_some(),
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)),
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            (UNARY_METHODS.contains(&name.as_str()) && m.args.is_empty())
+                || (BINARY_METHODS.contains(&name.as_str()) && m.args.len() == 1)
+        }
+        _ => false,
+    }
+}
+
 /// Emits the forward statement defining `out` from `e`, and (in forward order, reversed
 /// by the caller) the reverse statement consuming `out_bar`.
 fn node(

@@ -3,7 +3,7 @@
 //! immediate propagation of terms whose inputs are not reassigned later; fused loops;
 //! recorded regions with checkpoints, a journal of vector writes, and replay).
 
-use super::expr::{bar_of, linearize, strip, Ctx, Linear};
+use super::expr::{bar_of, linearize, root_defined_last, strip, Ctx, Linear};
 use super::primal::{ident, values_only, Flavor, PrimalGen};
 use super::sites::{flat_support, is_discrete, is_flat, is_vector_value};
 use crate::analysis::activity::refs;
@@ -122,6 +122,34 @@ fn reads(b: &Block, out: &mut BTreeSet<VarId>) {
         }
     }
     walk(b, &mut e);
+}
+
+/// The loop-carried scalars (among `carried`) whose last write in an iteration is a
+/// top-level `v = e` / `v op= e` of the body, with that statement: the value `e` gets is
+/// the variable's value at the end of the iteration, which is its value at the start of
+/// the next one (or after the loop, for the last). The reverse sweep of a recorded loop
+/// restores the start value of every iteration, so it holds that value when it replays
+/// the iteration before. An assignment under a branch, or followed by any other write to
+/// the variable, does not qualify (after `break`/`continue` lowering, statements after an
+/// exit sit under a branch).
+fn end_values<'b>(body: &'b Block, carried: &[VarId]) -> Vec<(&'b Stmt, VarId)> {
+    carried
+        .iter()
+        .filter_map(|&v| {
+            let k = body.stmts.iter().rposition(|s| {
+                let mut w = BTreeSet::new();
+                assigned(
+                    &Block {
+                        stmts: vec![s.clone()],
+                    },
+                    &mut w,
+                );
+                w.contains(&v)
+            })?;
+            let s = &body.stmts[k];
+            matches!(s, Stmt::Assign { place: Place::Var(p), .. } if *p == v).then_some((s, v))
+        })
+        .collect()
 }
 
 /// The first `break`/`continue` leaving this block's loop: its span and whether it breaks.
@@ -291,6 +319,9 @@ pub struct VjpGen<'c, 'a> {
     /// runs the same number of times in every call, and its data-only terms are computed
     /// once per model (see `observe`).
     conditional: usize,
+    /// Assignments whose value the replay of a recorded loop already holds (see
+    /// `end_values`): the statement (by address) and the variable holding its value.
+    known_values: Vec<(*const Stmt, syn::Ident)>,
 }
 
 impl<'c, 'a> VjpGen<'c, 'a> {
@@ -306,6 +337,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             unjournaled: BTreeSet::new(),
             resized: BTreeSet::new(),
             conditional: 0,
+            known_values: Vec::new(),
         }
     }
 
@@ -484,7 +516,12 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     out.fwd.push(self.primal_stmt(s));
                     return;
                 }
-                self.assign(place, op.as_ref(), value, *span, out);
+                let known = self
+                    .known_values
+                    .iter()
+                    .find(|(k, _)| std::ptr::eq(*k, s))
+                    .map(|(_, v)| v.clone());
+                self.assign(place, op.as_ref(), value, known, *span, out);
             }
             Stmt::Push { var, value, span } => {
                 if !self.ctx.activity.is_active(*var) {
@@ -886,11 +923,15 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         }
     }
 
+    /// `place op= value`. With `known`, a variable holding the value being assigned (the
+    /// replay of a recorded loop, see `end_values`): the root operation is not computed
+    /// again, its operands still are (the reverse rules read them).
     fn assign(
         &mut self,
         place: &Place,
         op: Option<&syn::BinOp>,
         value: &syn::Expr,
+        known: Option<syn::Ident>,
         span: Span,
         out: &mut Sweep,
     ) {
@@ -916,7 +957,13 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         match place {
             Place::Var(_) => {
                 let rhs = combine(syn::parse_quote!(#id));
-                let lin = linearize(self.ctx, &rhs);
+                let mut lin = linearize(self.ctx, &rhs);
+                if let Some(known) = known.filter(|_| root_defined_last(self.ctx, &rhs)) {
+                    let val = &lin.value;
+                    if let Some(last) = lin.forward.last_mut() {
+                        *last = quote_spanned!(span=> let #val: S = #known;);
+                    }
+                }
                 let (f, val, lb, r) = (&lin.forward, &lin.value, &lin.bar, &lin.reverse);
                 out.fwd.push(quote_spanned!(span=> #(#f)* #id = #val;));
                 out.rev
@@ -1799,12 +1846,31 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             }
             #push_trips
         ));
+        // The carried scalars whose value at the end of an iteration the reverse sweep
+        // has at hand: the replay of iteration `t` uses it instead of recomputing the
+        // assignment's root operation (a GARCH loop's `sqrt`).
+        let ends = end_values(body, &self.overwritten(body).0);
+        let mut end_fwd = Vec::new();
+        let (mut take_start, mut pass_end) = (Vec::new(), Vec::new());
+        for (stmt, v) in &ends {
+            let id = ident(self.ctx, *v);
+            let (end, start) = (self.ctx.temp("end"), self.ctx.temp("start"));
+            end_fwd.push(quote!(let mut #end: S = #id;));
+            take_start.push(quote!(let #start: S = #id;));
+            pass_end.push(quote!(#end = #start;));
+            self.known_values.push((*stmt as *const Stmt, end));
+        }
         let replay = self.replay(body, &vectors);
+        self.known_values
+            .truncate(self.known_values.len() - ends.len());
+        out.fwd.push(quote!(#(#end_fwd)*));
         out.rev.push(quote_spanned!(span=>
             #rev_head {
                 #undo
                 #restore
+                #(#take_start)*
                 #replay
+                #(#pass_end)*
             }
         ));
     }
