@@ -232,6 +232,31 @@ impl<S: Scalar> ScalarSupportTransform<S> {
         }
     }
 
+    /// The constrained values of `x` and `Σᵢ ln J(x[i])`: `x` itself for the identity (no
+    /// copy), else `buf` filled by [`ScalarSupportTransform::constrain_slice`]. Works over
+    /// the shorter of the two slices.
+    ///
+    /// ```
+    /// use ppl_core::transforms::{scalar_transform, Support};
+    /// let mut buf = [0.0; 2];
+    /// let real = scalar_transform(Support::<f64>::Real).unwrap();
+    /// assert_eq!(real.constrained_values(&[0.5, -1.0], &mut buf), (&[0.5, -1.0][..], 0.0));
+    /// let positive = scalar_transform(Support::<f64>::Positive).unwrap();
+    /// let (y, log_jac) = positive.constrained_values(&[0.0, 1.0], &mut buf);
+    /// assert_eq!((y, log_jac), (&[1.0, 1f64.exp()][..], 1.0));
+    /// ```
+    #[inline]
+    pub fn constrained_values<'a>(&self, x: &'a [S], buf: &'a mut [S]) -> (&'a [S], S) {
+        let n = x.len().min(buf.len());
+        match *self {
+            ScalarSupportTransform::Identity(_) => (&x[..n], S::zero()),
+            _ => {
+                let log_jac = self.constrain_slice(x, buf);
+                (&buf[..n], log_jac)
+            }
+        }
+    }
+
     /// Reverse rule of [`ScalarSupportTransform::constrain_slice`]: `x_bar[i] +=` the
     /// adjoint of `x[i]` given `y_bar[i]` and the adjoint `log_jac_bar` of the summed
     /// log-Jacobian; returns the bound adjoints `(lo_bar, hi_bar)` summed over the elements

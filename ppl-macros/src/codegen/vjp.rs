@@ -1168,8 +1168,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 ));
             }
             Some(n) => {
-                // Every element is written by the transform below: no fill needed.
-                let take = self.take_overwritten(&id, quote!(#nvar));
+                // The values are `x`'s slice itself under the identity transform; other
+                // transforms write every element of the buffer: no fill needed.
+                let buf = format_ident!("{}__buf", id);
+                let take = self.take_overwritten(&buf, quote!(#nvar));
                 let passive_prior = site.dist.args.iter().all(|a| !self.ctx.is_active(a));
                 // With constant prior parameters the prior loop writes every adjoint first.
                 let take_bar = if passive_prior && !flat {
@@ -1204,10 +1206,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let #dvar = __d;
                     let #sup = #support;
                     let #xi: usize = __off;
-                    let mut #id: Vec<S> = #take;
+                    let mut #buf: Vec<S> = #take;
                     // One transform lookup for the whole vector, then a tight loop.
                     let #tf = #tr::scalar_transform(#sup)?;
-                    let __lj: S = #tr::ScalarSupportTransform::constrain_slice(&#tf, &x[#xi..#xi + #nvar], &mut #id[..]);
+                    let (#id, __lj): (&[S], S) = #tr::ScalarSupportTransform::constrained_values(&#tf, &x[#xi..#xi + #nvar], &mut #buf[..]);
                     __off += #nvar;
                     let mut #bar: Vec<S> = #take_bar;
                     #prior
