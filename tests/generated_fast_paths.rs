@@ -100,6 +100,42 @@ fn carried_recursions(y: &[f64]) {
     factor(-z * z);
 }
 
+/// Loops over channels that write only a plain-written vector, each running recursions
+/// whose checkpoints the first forward pass records (so the reverse sweep does not run
+/// them forward again): two recursions in a row, one with no steps for the first channel,
+/// a carried value read after its loop, and one updated under a branch.
+#[model]
+fn channel_recursions(x: &[Vec<f64>], y: &[f64], channels: usize) {
+    let decay = sample("decay", Beta(2.0, 2.0).iid(channels));
+    let scale = sample("scale", HalfNormal(1.0).iid(channels));
+    let sigma = sample("sigma", HalfNormal(1.0));
+    let n = y.len();
+    let mut mu = vec![0.0; n];
+    for t in 0..n {
+        mu[t] = 0.1;
+    }
+    for c in 0..channels {
+        let mut a = 0.0;
+        let mut peak = 0.0;
+        for t in 0..n {
+            a = x[t][c] + decay[c] * a;
+            if a > peak {
+                peak = a;
+            }
+            mu[t] += scale[c] * a / (a + 1.0);
+        }
+        let mut b = a * 0.1;
+        for t in 0..c {
+            b = b * decay[c] + x[t][c];
+            mu[t] -= 0.05 * b;
+        }
+        mu[n - 1] += 0.01 * (a + b + peak);
+    }
+    for t in 0..n {
+        observe("y", Normal(mu[t], sigma), y[t]);
+    }
+}
+
 fn series(n: usize) -> Vec<f64> {
     (0..n).map(|i| ((i * 7 % 11) as f64 - 5.0) * 0.3).collect()
 }
@@ -126,4 +162,13 @@ fn vectors_written_without_a_journal_are_exact() {
 #[test]
 fn reused_end_of_iteration_values_are_exact() {
     check_gradients(&CarriedRecursions::new(&series(9)).unwrap()).unwrap();
+}
+
+#[test]
+fn recursions_recorded_by_the_forward_pass_are_exact() {
+    let n = 8;
+    let x: Vec<Vec<f64>> = (0..n)
+        .map(|t| (0..3).map(|c| ((t + c) % 4) as f64 * 0.5).collect())
+        .collect();
+    check_gradients(&ChannelRecursions::new(&x, &series(n), 3).unwrap()).unwrap();
 }

@@ -36,7 +36,23 @@ pub struct PrimalGen<'c, 'a> {
     /// Vectors whose element writes and pushes are journaled (with their journal ids),
     /// inside the forward pass of a recorded region of the gradient.
     pub journal: Vec<(VarId, usize)>,
+    /// Loops (by address) that push their carried scalars (the first list, in that
+    /// order) onto the value stack at the start of every iteration, and keep their final
+    /// values in the second list's variables: the checkpoints of the gradient's reverse
+    /// sweep, recorded by its first forward pass (see `VjpGen::prerecordable`).
+    pub recorded_loops: Vec<RecordedLoop>,
     scopes: Vec<Vec<(usize, syn::Ident)>>,
+}
+
+/// A loop whose checkpoints the primal pushes (see [`PrimalGen::recorded_loops`]).
+#[derive(Clone)]
+pub struct RecordedLoop {
+    /// The loop statement.
+    pub stmt: *const Stmt,
+    /// Its carried scalars.
+    pub carried: Vec<syn::Ident>,
+    /// Variables receiving their values after the loop.
+    pub finals: Vec<syn::Ident>,
 }
 
 /// The unique identifier of a variable.
@@ -87,16 +103,22 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
             flavor,
             slots: 0,
             journal: Vec::new(),
+            recorded_loops: Vec::new(),
             scopes: vec![Vec::new()],
         }
     }
 
     /// Code of a block in its own Rust scope, returning buffers at its end.
     pub fn block(&mut self, b: &Block) -> TokenStream {
+        self.block_with_tail(b, quote!())
+    }
+
+    /// [`Self::block`] with `tail` run after its statements (in their scope).
+    pub fn block_with_tail(&mut self, b: &Block, tail: TokenStream) -> TokenStream {
         self.scopes.push(Vec::new());
         let stmts: Vec<TokenStream> = b.stmts.iter().map(|s| self.stmt(s)).collect();
         let back = self.put_backs();
-        quote!({ #(#stmts)* #back })
+        quote!({ #(#stmts)* #tail #back })
     }
 
     /// Code of the top-level statements (no extra scope), buffers returned at the end.
@@ -271,6 +293,21 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                 span,
                 vars,
             } => {
+                let recorded = self
+                    .recorded_loops
+                    .iter()
+                    .find(|l| std::ptr::eq(l.stmt, s))
+                    .cloned();
+                if let Some(RecordedLoop {
+                    carried, finals, ..
+                }) = recorded
+                {
+                    let body = self.block(body);
+                    return quote_spanned!(*span=>
+                        for #pat in #iter { #(__stacks.values.push(#carried);)* #body }
+                        #(let #finals: S = #carried;)*
+                    );
+                }
                 if let Some(code) = self.reduction(pat, iter, vars, body, *span) {
                     return code;
                 }

@@ -4,7 +4,7 @@
 //! recorded regions with checkpoints, a journal of vector writes, and replay).
 
 use super::expr::{bar_of, linearize, root_defined_last, strip, Ctx, Linear};
-use super::primal::{ident, values_only, Flavor, PrimalGen};
+use super::primal::{ident, values_only, Flavor, PrimalGen, RecordedLoop};
 use super::sites::{flat_support, is_discrete, is_flat, is_vector_value};
 use crate::analysis::activity::refs;
 use crate::ir::lower::is_vector_dist;
@@ -322,6 +322,10 @@ pub struct VjpGen<'c, 'a> {
     /// Assignments whose value the replay of a recorded loop already holds (see
     /// `end_values`): the statement (by address) and the variable holding its value.
     known_values: Vec<(*const Stmt, syn::Ident)>,
+    /// Recorded loops whose checkpoints the first forward pass already pushed (see
+    /// `prerecordable`): their replay restores the final values instead of running the
+    /// loop forward again.
+    prerecorded: Vec<*const Stmt>,
 }
 
 impl<'c, 'a> VjpGen<'c, 'a> {
@@ -338,6 +342,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             resized: BTreeSet::new(),
             conditional: 0,
             known_values: Vec::new(),
+            prerecorded: Vec::new(),
         }
     }
 
@@ -589,12 +594,26 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                         .push(quote_spanned!(*span=> #sync for #pat in #iter { #inner #stop }));
                 } else if !exits && self.stateless(body) {
                     // Writes only unjournaled vectors: plain forward loop, reverse replays.
+                    // The recorded loops of its body push their checkpoints in the forward
+                    // loop already, so the replay does not run them forward again.
                     let it = self.ctx.temp("it");
-                    let primal = self.journaled_primal(body, &[]);
+                    let pre = if self.in_replay {
+                        Vec::new()
+                    } else {
+                        self.prerecordable(body)
+                    };
+                    let primal = if pre.is_empty() {
+                        self.journaled_primal(body, &[])
+                    } else {
+                        self.recording_primal(body, &pre)
+                    };
                     out.fwd.push(
                         quote_spanned!(*span=> let #it = #iter; for #pat in #it.clone() #primal),
                     );
+                    self.prerecorded.extend(pre.iter().map(|l| l.stmt));
                     let replay = self.replay(body, &[]);
+                    self.prerecorded
+                        .truncate(self.prerecorded.len() - pre.len());
                     out.rev
                         .push(quote_spanned!(*span=> for #pat in #it.clone().rev() #replay));
                 } else if !exits
@@ -639,10 +658,12 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                             quote!(let #trips = __stacks.pop_count(); let __skip = #it.clone().count() - #trips; for #pat in #it.clone().rev().skip(__skip)),
                             Some(trips),
                             stop,
+                            false,
                             out,
                         );
                         return;
                     }
+                    let pre = self.prerecorded.iter().any(|l| std::ptr::eq(*l, s));
                     self.recorded(
                         body,
                         *span,
@@ -650,6 +671,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                         quote!(for #pat in #it.clone().rev()),
                         None,
                         None,
+                        pre,
                         out,
                     );
                 }
@@ -676,6 +698,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     quote!(let #trips = __stacks.pop_count(); for _ in 0..#trips),
                     Some(trips),
                     brk.as_ref().map(|b| quote!(if #b { break; })),
+                    false,
                     out,
                 );
             }
@@ -1781,6 +1804,63 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         (save, restore, undo, uninit, vectors)
     }
 
+    /// The loops of a stateless loop's body (see the `For` arm) whose checkpoints its
+    /// first forward pass can push, with their carried scalars: top-level loops of the
+    /// body (run in every iteration, so the replay meets them in the same order) that the
+    /// replay compiles as recorded loops without exits whose only checkpoints are active
+    /// scalars (no journaled vectors, no passive state, no trip count).
+    ///
+    /// Stack order: each iteration of such a loop pushes its carried values; at the end
+    /// of the body's iteration the loops' final values are pushed, the last loop's first.
+    /// The replay's forward part then pops the first loop's final values first (it meets
+    /// the loops in body order), and its reverse part pops each loop's checkpoints, the
+    /// last loop's first.
+    fn prerecordable(&mut self, body: &Block) -> Vec<RecordedLoop> {
+        let mut out = Vec::new();
+        for (k, s) in body.stmts.iter().enumerate() {
+            let Stmt::For { body: inner, .. } = s else {
+                continue;
+            };
+            // What the replay's `sweep_block` passes as `later` (its `after` is empty).
+            let mut later = BTreeSet::new();
+            assigned(
+                &Block {
+                    stmts: body.stmts[k + 1..].to_vec(),
+                },
+                &mut later,
+            );
+            let (scalars, vectors, passive) = self.overwritten(inner);
+            let recorded = is_active_block(self.ctx, inner)
+                && loop_exit(inner).is_none()
+                && !self.fusable(inner, &later)
+                && !self.stateless(inner)
+                && !self.accumulates_only(inner);
+            if recorded && !scalars.is_empty() && vectors.is_empty() && passive.is_empty() {
+                let carried = scalars.iter().map(|v| ident(self.ctx, *v)).collect();
+                let finals = scalars.iter().map(|_| self.ctx.temp("final")).collect();
+                out.push(RecordedLoop {
+                    stmt: s as *const Stmt,
+                    carried,
+                    finals,
+                });
+            }
+        }
+        out
+    }
+
+    /// [`Self::journaled_primal`] (no journal) with `recorded` loops pushing their
+    /// checkpoints.
+    fn recording_primal(&mut self, body: &Block, recorded: &[RecordedLoop]) -> TokenStream {
+        let finals = recorded.iter().rev().flat_map(|l| l.finals.iter());
+        let tail = quote!(#(__stacks.values.push(#finals);)*);
+        let mut g = PrimalGen::new(self.ctx, Flavor::Density);
+        g.slots = self.slots;
+        g.recorded_loops = recorded.to_vec();
+        let code = g.block_with_tail(body, tail);
+        self.slots = g.slots;
+        code
+    }
+
     /// Primal code of a block with writes to `journal` vectors recorded.
     fn journaled_primal(&mut self, body: &Block, vectors: &[VarId]) -> TokenStream {
         let base = self.journal_ids.len();
@@ -1812,6 +1892,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         rev_head: TokenStream,
         trips: Option<syn::Ident>,
         stop: Option<TokenStream>,
+        prerecorded: bool,
         out: &mut Sweep,
     ) {
         let (save, restore, mut undo, _, vectors) = self.checkpoint(body);
@@ -1837,17 +1918,28 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 quote!(__stacks.counts.push(__nj);),
             )
         };
-        out.fwd.push(quote_spanned!(span=>
-            #head {
-                #save
-                #nj
-                #primal
-                #push_nj
-                #count
-                #stop
-            }
-            #push_trips
-        ));
+        if prerecorded {
+            // The first forward pass pushed every iteration's checkpoint and then the
+            // final values (see `prerecordable`): take the final values back.
+            let carried = self.overwritten(body).0;
+            let finals = carried.iter().rev().map(|v| {
+                let id = ident(self.ctx, *v);
+                quote!(#id = __stacks.pop_value();)
+            });
+            out.fwd.push(quote_spanned!(span=> #(#finals)*));
+        } else {
+            out.fwd.push(quote_spanned!(span=>
+                #head {
+                    #save
+                    #nj
+                    #primal
+                    #push_nj
+                    #count
+                    #stop
+                }
+                #push_trips
+            ));
+        }
         // The carried scalars whose value at the end of an iteration the reverse sweep
         // has at hand: the replay of iteration `t` uses it instead of recomputing the
         // assignment's root operation (a GARCH loop's `sqrt`).
