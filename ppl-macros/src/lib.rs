@@ -81,6 +81,22 @@
 //! * **Replays skip finished writes.** The forward pass of a recorded region inside a
 //!   replay only rebuilds checkpoints: its writes to unjournaled vectors (already made by
 //!   the first forward sweep, whose final state every reader sees) are left out.
+//! * **Replays reuse end-of-iteration values.** In a recorded loop, a carried scalar whose
+//!   last write in the body is a top-level `v = e` (or `v op= e`) ends iteration `t` with
+//!   the value it starts iteration `t + 1` with, which the reverse sweep has restored just
+//!   before replaying iteration `t`: the replay copies it instead of computing `e`'s root
+//!   operation again (a GARCH loop's `sqrt`).
+//! * **Checkpoints recorded by the first pass.** A loop that writes only unjournaled
+//!   vectors (a marketing-mix loop over channels) runs forward as a plain loop and
+//!   backwards as replays of its iterations; the recorded loops at the top level of its
+//!   body (each channel's adstock recursion) push their checkpoints already in that first
+//!   forward loop, and at the end of each iteration their final values (the last loop's
+//!   first). The replay then takes the final values from the stack instead of running each
+//!   recursion forward a second time.
+//! * **I.i.d. priors in one pass.** A `.iid(n)` site with constant parameters calls the
+//!   distribution's `lpdf_grad_values` over all values (`Normal`: one branch-free pass,
+//!   falling back to the checked per-value rule only when the sum is not finite), and under
+//!   the identity transform reads the slice of `x` itself (no copy).
 //!
 //! ## Vector-valued sites and observations
 //!
