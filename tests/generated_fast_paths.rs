@@ -136,6 +136,36 @@ fn channel_recursions(x: &[Vec<f64>], y: &[f64], channels: usize) {
     }
 }
 
+/// Fused loops add into loop-local sums (the outer adjoints and the log density) that
+/// are added to the outer ones after the loop: nested fused loops sharing outer scalars, a
+/// fused loop inside a recorded one (replayed: no log-density sum there), and one with
+/// `continue`.
+#[model]
+fn fused_sums(y: &[f64], groups: usize) {
+    let mu = sample("mu", Normal(0.0, 1.0));
+    let s = sample("s", HalfNormal(1.0));
+    let w = sample("w", Normal(0.0, 1.0).iid(groups));
+    for g in 0..groups {
+        for n in 0..y.len() {
+            observe("y", Normal(mu + w[g] * 0.3, s + 0.1 * (g as f64)), y[n]);
+        }
+        factor(-0.5 * (w[g] - mu) * (w[g] - mu));
+    }
+    let mut level = 0.0;
+    for n in 0..y.len() {
+        level = 0.7 * level + mu;
+        for g in 0..groups {
+            factor(-0.01 * (level - w[g]) * (level - w[g]) * s);
+        }
+    }
+    for n in 0..y.len() {
+        if y[n] < -1.0 {
+            continue;
+        }
+        observe("y2", Normal(mu * s, 1.0 + s), y[n] * 0.5);
+    }
+}
+
 fn series(n: usize) -> Vec<f64> {
     (0..n).map(|i| ((i * 7 % 11) as f64 - 5.0) * 0.3).collect()
 }
@@ -171,4 +201,9 @@ fn recursions_recorded_by_the_forward_pass_are_exact() {
         .map(|t| (0..3).map(|c| ((t + c) % 4) as f64 * 0.5).collect())
         .collect();
     check_gradients(&ChannelRecursions::new(&x, &series(n), 3).unwrap()).unwrap();
+}
+
+#[test]
+fn fused_loops_with_loop_local_sums_are_exact() {
+    check_gradients(&FusedSums::new(&series(7), 3).unwrap()).unwrap();
 }
