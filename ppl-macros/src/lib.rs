@@ -93,6 +93,9 @@
 //!   forward loop, and at the end of each iteration their final values (the last loop's
 //!   first). The replay then takes the final values from the stack instead of running each
 //!   recursion forward a second time.
+//! * **Loop-local sums.** A fused loop adds into locals that are added to the outer
+//!   adjoints and the log density after it (an accumulator live across the calls around
+//!   the loop would otherwise be kept in memory, a store-to-load round trip per iteration).
 //! * **I.i.d. priors in one pass.** A `.iid(n)` site with constant parameters calls the
 //!   distribution's `lpdf_grad_values` over all values (`Normal`: one branch-free pass,
 //!   falling back to the checked per-value rule only when the sum is not finite), and under
