@@ -130,6 +130,20 @@ fn channel_recursions(x: &[Vec<f64>], y: &[f64], channels: usize) {
             mu[t] -= 0.05 * b;
         }
         mu[n - 1] += 0.01 * (a + b + peak);
+        // A recursion the first pass cannot record (it also overwrites a plain
+        // variable), before one it can: its replay pushes checkpoints first.
+        let mut e = 0.0;
+        let mut steps = 0;
+        for t in 0..n {
+            e = e * 0.5 + decay[c];
+            steps += 1;
+            mu[t] += 0.5 * e.sin();
+        }
+        let mut f = 0.0;
+        for t in 0..n {
+            f = 0.3 * f + scale[c] * x[t][c];
+            mu[t] -= 0.1 * f * f * (steps as f64);
+        }
     }
     for t in 0..n {
         observe("y", Normal(mu[t], sigma), y[t]);

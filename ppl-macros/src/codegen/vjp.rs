@@ -350,6 +350,9 @@ pub struct VjpGen<'c, 'a> {
     /// `prerecordable`): their replay restores the final values instead of running the
     /// loop forward again.
     prerecorded: Vec<*const Stmt>,
+    /// Those of `prerecorded` whose replay took the recorded path (checked: a loop whose
+    /// checkpoints were pushed and not popped would corrupt the stack).
+    prerecorded_used: Vec<*const Stmt>,
 }
 
 impl<'c, 'a> VjpGen<'c, 'a> {
@@ -367,6 +370,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             conditional: 0,
             known_values: Vec::new(),
             prerecorded: Vec::new(),
+            prerecorded_used: Vec::new(),
         }
     }
 
@@ -640,6 +644,17 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let replay = self.replay(body, &[]);
                     self.prerecorded
                         .truncate(self.prerecorded.len() - pre.len());
+                    if pre.iter().any(|l| {
+                        !self
+                            .prerecorded_used
+                            .iter()
+                            .any(|u| std::ptr::eq(*u, l.stmt))
+                    }) {
+                        self.ctx.diag.error(
+                            *span,
+                            "internal: a loop's checkpoints were recorded for a replay that does not use them",
+                        );
+                    }
                     out.rev
                         .push(quote_spanned!(*span=> for #pat in #it.clone().rev() #replay));
                 } else if !exits
@@ -690,6 +705,9 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                         return;
                     }
                     let pre = self.prerecorded.iter().any(|l| std::ptr::eq(*l, s));
+                    if pre {
+                        self.prerecorded_used.push(s as *const Stmt);
+                    }
                     self.recorded(
                         body,
                         *span,
@@ -1878,11 +1896,31 @@ impl<'c, 'a> VjpGen<'c, 'a> {
     /// of the body's iteration the loops' final values are pushed, the last loop's first.
     /// The replay's forward part then pops the first loop's final values first (it meets
     /// the loops in body order), and its reverse part pops each loop's checkpoints, the
-    /// last loop's first.
+    /// last loop's first. So no statement before such a loop may push in the replay's
+    /// forward part: the candidates stop at the first loop, branch or block with
+    /// parameter-dependent statements that is not one of them.
     fn prerecordable(&mut self, body: &Block) -> Vec<RecordedLoop> {
         let mut out = Vec::new();
         for (k, s) in body.stmts.iter().enumerate() {
+            let compound_active = match s {
+                Stmt::For { body: b, .. } | Stmt::While { body: b, .. } | Stmt::Block(b) => {
+                    is_active_block(self.ctx, b)
+                }
+                Stmt::If {
+                    then, otherwise, ..
+                } => {
+                    is_active_block(self.ctx, then)
+                        || otherwise
+                            .as_ref()
+                            .is_some_and(|o| is_active_block(self.ctx, o))
+                }
+                Stmt::Match { arms, .. } => arms.iter().any(|(_, b)| is_active_block(self.ctx, b)),
+                _ => false,
+            };
             let Stmt::For { body: inner, .. } = s else {
+                if compound_active {
+                    break;
+                }
                 continue;
             };
             // What the replay's `sweep_block` passes as `later` (its `after` is empty).
@@ -1907,6 +1945,8 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     carried,
                     finals,
                 });
+            } else if compound_active {
+                break;
             }
         }
         out
