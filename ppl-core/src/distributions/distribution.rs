@@ -38,6 +38,24 @@ pub trait ContinuousDistribution<S: Scalar>: Params<S> {
         let _ = need;
         self.lpdf_grad(y)
     }
+    /// [`lpdf_grad_needed`](Self::lpdf_grad_needed) at a `y` whose logarithm `ln_y` the
+    /// caller already has (a sample site under the log transform: `y = eˣ`, `ln y = x`).
+    /// Densities with a `ln y` term use `ln_y` instead of taking a logarithm; the results
+    /// differ from `lpdf_grad_needed(y, need)` only by the rounding of `ln y`. Default:
+    /// `lpdf_grad_needed(y, need)`.
+    ///
+    /// ```
+    /// use ppl_core::distributions::{ContinuousDistribution, Gamma, Needed};
+    /// let x = -0.4_f64; // the unconstrained value; y = eˣ
+    /// let (lp, dy, _) = Gamma(2.5, 1.5).lpdf_grad_ln(x.exp(), x, Needed::ALL);
+    /// let (want, want_dy, _) = Gamma(2.5, 1.5).lpdf_grad(x.exp());
+    /// assert!((lp - want).abs() < 1e-15 && (dy - want_dy).abs() < 1e-15);
+    /// ```
+    #[inline(always)]
+    fn lpdf_grad_ln(&self, y: S, ln_y: S, need: Needed) -> (S, S, Self) {
+        let _ = ln_y;
+        self.lpdf_grad_needed(y, need)
+    }
     /// The terms of `log p` that [`lpdf_grad_needed`](Self::lpdf_grad_needed) leaves out
     /// when `need` has [`Needed::NO_CONSTANT`]: those depending only on the arguments
     /// whose partials `need` does not ask for. Default `0` (nothing left out).

@@ -200,13 +200,14 @@ pub struct Gamma<A, B>(pub A, pub B);
 
 crate::continuous_distribution!(Gamma, gamma_lpdf, gamma_lpdf_vjp, [alpha: A, beta: B]);
 
-/// `(x, ln x, ln y)` with `x = βy`, or `None` outside the domain.
+/// `(x, ln x, ln y)` with `x = βy`, or `None` outside the domain; `ln y` is `known_ln_y`
+/// when given.
 #[inline(always)]
-fn gamma_pieces<S: Scalar>(alpha: S, beta: S, y: S) -> Option<(S, S, S)> {
+fn gamma_pieces<S: Scalar>(alpha: S, beta: S, y: S, known_ln_y: Option<S>) -> Option<(S, S, S)> {
     if !(pos(alpha) && pos(beta) && pos(y)) {
         return None;
     }
-    let ln_y = y.ln();
+    let ln_y = known_ln_y.unwrap_or_else(|| y.ln());
     let x = beta * y;
     let ln_x = ln_checked(x, || beta.ln() + ln_y);
     Some((x, ln_x, ln_y))
@@ -216,7 +217,7 @@ impl<S: Scalar> ContinuousDistribution<S> for Gamma<S, S> {
     #[inline]
     fn lpdf(&self, y: S) -> S {
         let Gamma(alpha, beta) = *self;
-        match gamma_pieces(alpha, beta, y) {
+        match gamma_pieces(alpha, beta, y, None) {
             Some((x, ln_x, ln_y)) => finite_or_neg_inf(gamma_kernel(alpha, x, ln_x) - ln_y),
             None => neg_inf(),
         }
@@ -224,31 +225,40 @@ impl<S: Scalar> ContinuousDistribution<S> for Gamma<S, S> {
 
     #[inline]
     fn lpdf_grad(&self, y: S) -> (S, S, Self) {
-        self.lpdf_grad_with(y, true)
+        self.lpdf_grad_with(y, true, None)
     }
 
     /// Skips `∂/∂α` (a digamma, or Stirling's derivative) when the shape is data; with
     /// [`Needed::NO_CONSTANT`] and a data shape below the Stirling threshold, also leaves
-    /// out `-ln Γ(α)` (see [`Self::lpdf_constant`]).
+    /// out `-ln Γ(α)` and, for a data rate, `α ln β` (see [`Self::lpdf_constant`]).
     #[inline]
     fn lpdf_grad_needed(&self, y: S, need: Needed) -> (S, S, Self) {
-        if need.no_constant() && constant_shape(self.0, need) {
-            return self.lpdf_grad_without_lgamma(y);
-        }
-        self.lpdf_grad_with(y, need.has_param(0))
+        self.lpdf_grad_known_ln(y, None, need)
+    }
+
+    /// Takes `ln y` as given: below the Stirling threshold with a data shape and
+    /// [`Needed::NO_CONSTANT`], and a data rate, no logarithm at all.
+    #[inline]
+    fn lpdf_grad_ln(&self, y: S, ln_y: S, need: Needed) -> (S, S, Self) {
+        self.lpdf_grad_known_ln(y, Some(ln_y), need)
     }
 
     /// `-ln Γ(α)` when `α` is data (its partial not needed), valid and below
-    /// [`STIRLING_MIN`] (where the density is `α ln(βy) - βy - ln Γ(α) - ln y` term by
-    /// term; above it the Stirling form keeps `ln Γ(α)` inside a cancelling difference, and
-    /// nothing is left out); else `0`.
+    /// [`STIRLING_MIN`] (where the density is `α ln β + (α - 1) ln y - βy - ln Γ(α)` term
+    /// by term; above it the Stirling form keeps `ln Γ(α)` inside a cancelling difference,
+    /// and nothing is left out), plus `α ln β` when `β` is data and valid too; else `0`.
     #[inline]
     fn lpdf_constant(&self, need: Needed) -> f64 {
-        if constant_shape(self.0, need) {
-            -lgamma(self.0.value())
+        if !constant_shape(self.0, need) {
+            return 0.0;
+        }
+        let alpha = self.0.value();
+        let rate_term = if constant_rate(self.1, need) {
+            alpha * self.1.value().ln()
         } else {
             0.0
-        }
+        };
+        rate_term - lgamma(alpha)
     }
 
     #[inline]
@@ -292,16 +302,41 @@ fn constant_shape<S: Scalar>(alpha: S, need: Needed) -> bool {
     !need.has_param(0) && pos(alpha) && alpha.value() < STIRLING_MIN
 }
 
+/// `β` is data and valid: with a constant shape, `α ln β` is a data-only term.
+#[inline(always)]
+fn constant_rate<S: Scalar>(beta: S, need: Needed) -> bool {
+    !need.has_param(1) && pos(beta)
+}
+
 impl<S: Scalar> Gamma<S, S> {
-    /// `log p + ln Γ(α)` and the partials but `∂/∂α` (zero), for `α < STIRLING_MIN`.
+    /// [`ContinuousDistribution::lpdf_grad_needed`], with `ln y` given or not.
+    #[inline(always)]
+    fn lpdf_grad_known_ln(&self, y: S, ln_y: Option<S>, need: Needed) -> (S, S, Self) {
+        if need.no_constant() && constant_shape(self.0, need) {
+            return self.lpdf_grad_without_lgamma(y, ln_y, constant_rate(self.1, need));
+        }
+        self.lpdf_grad_with(y, need.has_param(0), ln_y)
+    }
+
+    /// `log p + ln Γ(α)` (less `α ln β` if `without_rate_term`) and the partials but
+    /// `∂/∂α` (zero), for `α < STIRLING_MIN`: `α ln β + (α - 1) ln y - βy`.
     #[inline]
-    fn lpdf_grad_without_lgamma(&self, y: S) -> (S, S, Self) {
+    fn lpdf_grad_without_lgamma(
+        &self,
+        y: S,
+        known_ln_y: Option<S>,
+        without_rate_term: bool,
+    ) -> (S, S, Self) {
         let Gamma(alpha, beta) = *self;
         let zero = (neg_inf(), S::zero(), Gamma(S::zero(), S::zero()));
-        let Some((x, ln_x, ln_y)) = gamma_pieces(alpha, beta, y) else {
+        if !(pos(alpha) && pos(beta) && pos(y)) {
             return zero;
-        };
-        let lp = alpha * ln_x - x - ln_y;
+        }
+        let ln_y = known_ln_y.unwrap_or_else(|| y.ln());
+        let mut lp = (alpha - 1.0) * ln_y - beta * y;
+        if !without_rate_term {
+            lp += alpha * beta.ln();
+        }
         if !lp.is_finite() {
             return zero;
         }
@@ -309,12 +344,13 @@ impl<S: Scalar> Gamma<S, S> {
         (lp, dy, Gamma(S::zero(), alpha / beta - y))
     }
 
-    /// Log density and partials; `∂/∂α` only if `with_dalpha` (zero otherwise).
+    /// Log density and partials; `∂/∂α` only if `with_dalpha` (zero otherwise); `ln y` is
+    /// `known_ln_y` when given.
     #[inline]
-    fn lpdf_grad_with(&self, y: S, with_dalpha: bool) -> (S, S, Self) {
+    fn lpdf_grad_with(&self, y: S, with_dalpha: bool, known_ln_y: Option<S>) -> (S, S, Self) {
         let Gamma(alpha, beta) = *self;
         let zero = (neg_inf(), S::zero(), Gamma(S::zero(), S::zero()));
-        let Some((x, ln_x, ln_y)) = gamma_pieces(alpha, beta, y) else {
+        let Some((x, ln_x, ln_y)) = gamma_pieces(alpha, beta, y, known_ln_y) else {
             return zero;
         };
         let lp = gamma_kernel(alpha, x, ln_x) - ln_y;
@@ -369,7 +405,12 @@ mod tests {
             let c = d.lpdf_constant(need);
             assert_eq!(c, -lgamma(a));
             // lp + c and full are two roundings of the same sum of terms of size ≤ scale.
-            let scale = lgamma(a).abs() + (a * (b * y).ln()).abs() + b * y + y.ln().abs();
+            let scale = lgamma(a).abs()
+                + (a * b.ln()).abs()
+                + (a * y.ln()).abs()
+                + (a * (b * y).ln()).abs()
+                + b * y
+                + y.ln().abs();
             assert!(
                 (lp + c - full).abs() <= 4.0 * f64::EPSILON * scale,
                 "{a} {b} {y}"
@@ -389,6 +430,68 @@ mod tests {
         assert_eq!((lp, dy), (f64::NEG_INFINITY, 0.0));
         let (lp, dy, _) = Gamma(2.0, 2.0).lpdf_grad_needed(-1.0, Needed::VALUE);
         assert_eq!((lp, dy), (f64::NEG_INFINITY, 0.0));
+    }
+
+    #[test]
+    fn a_data_rate_and_a_known_logarithm() {
+        use crate::distributions::Needed;
+        use rand::Rng;
+        let eps = f64::EPSILON;
+        // Data shape and rate: -ln Γ(α) + α ln β left out and given apart.
+        for (a, b, y) in [(9.16, 8.16, 1.3), (0.3, 2.0, 0.01), (9.99, 0.5, 40.0)] {
+            let d = Gamma(a, b);
+            let (lp, dy, _) = d.lpdf_grad_needed(y, Needed::VALUE | Needed::NO_CONSTANT);
+            let c = d.lpdf_constant(Needed::VALUE);
+            assert_eq!(c, a * b.ln() - lgamma(a));
+            let (full, fdy, _) = d.lpdf_grad(y);
+            // Two roundings of the same sum of terms of size ≤ scale.
+            let scale = lgamma(a).abs()
+                + (a * b.ln()).abs()
+                + (a * y.ln()).abs()
+                + (a * (b * y).ln()).abs()
+                + b * y
+                + y.ln().abs();
+            assert!((lp + c - full).abs() <= 4.0 * eps * scale, "{a} {b} {y}");
+            assert_eq!(dy, fdy);
+        }
+        let needs = [
+            Needed::ALL,
+            Needed::VALUE | Needed::param(1),
+            Needed::VALUE,
+            Needed::VALUE | Needed::NO_CONSTANT,
+            Needed::VALUE | Needed::param(1) | Needed::NO_CONSTANT,
+        ];
+        let mut rng = crate::testing::rng_for("gamma-known-ln");
+        let mut u = || rng.random::<f64>();
+        for _ in 0..300 {
+            // Both branches of the kernel (shapes below and above STIRLING_MIN).
+            let (a, b, x) = (0.05 + 30.0 * u(), 0.05 + 30.0 * u(), 6.0 * u() - 3.0);
+            let (d, y) = (Gamma(a, b), x.exp());
+            for need in needs {
+                // ln y given as computed: the same rule, bit for bit.
+                assert_eq!(d.lpdf_grad_ln(y, y.ln(), need), d.lpdf_grad_needed(y, need));
+                // As the log transform gives it (x itself): ln(fl(eˣ)) - x is at most
+                // ε(1 + |x|), times |α - 1| in log p, plus the rounding of the sums.
+                let (lp, dy, Gamma(da, db)) = d.lpdf_grad_ln(y, x, need);
+                let (want, want_dy, Gamma(want_da, want_db)) = d.lpdf_grad_needed(y, need);
+                let scale = (a * b.ln()).abs() + (a * x).abs() + b * y + lgamma(a).abs() + 1.0;
+                let tol = (a - 1.0).abs() * eps * (1.0 + x.abs()) + 4.0 * eps * scale;
+                assert!((lp - want).abs() <= tol, "{a} {b} {x} {need:?}");
+                assert_eq!((dy, db), (want_dy, want_db));
+                let dalpha_tol = eps * (1.0 + x.abs()) + 4.0 * eps * (a.ln().abs() + 1.0);
+                assert!((da - want_da).abs() <= dalpha_tol, "{a} {b} {x} {need:?}");
+                // The tangent through ln y: d(ln y) = dx either way.
+                let xd = Dual::new(x, 1.0);
+                let yd = xd.exp();
+                let (lp_d, _, _) = Gamma(Dual::cst(a), Dual::cst(b)).lpdf_grad_ln(yd, xd, need);
+                let (want_d, _, _) = Gamma(Dual::cst(a), Dual::cst(b)).lpdf_grad_needed(yd, need);
+                let slope = (a - 1.0).abs() + b * y + a;
+                assert!(
+                    (lp_d.d - want_d.d).abs() <= 4.0 * eps * slope,
+                    "{a} {b} {x} {need:?}"
+                );
+            }
+        }
     }
 
     #[test]

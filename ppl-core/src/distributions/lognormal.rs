@@ -3,7 +3,7 @@
 use crate::ad::Scalar;
 use crate::distributions::family::neg_inf;
 use crate::distributions::normal::HALF_LN_2PI;
-use crate::distributions::{validation, ContinuousDistribution, Sample};
+use crate::distributions::{validation, ContinuousDistribution, Needed, Sample};
 use crate::error::Result;
 use crate::math::ScalarMath;
 use crate::transforms::Support;
@@ -51,6 +51,22 @@ impl<S: Scalar> LogNormal<S, S> {
             && y.value() > 0.0
             && y.is_finite()
     }
+
+    /// Log density and partials; `ln y` is `known_ln_y` when given.
+    #[inline(always)]
+    fn lpdf_grad_known_ln(&self, y: S, known_ln_y: Option<S>) -> (S, S, Self) {
+        let LogNormal(mu, sigma) = *self;
+        if !Self::valid(mu, sigma, y) {
+            return (neg_inf(), S::zero(), LogNormal(S::zero(), S::zero()));
+        }
+        let ln_y = known_ln_y.unwrap_or_else(|| y.ln());
+        let inv_sigma = sigma.recip();
+        let z = (ln_y - mu) * inv_sigma;
+        let lp = -(z * z * 0.5) - sigma.ln() - ln_y - HALF_LN_2PI;
+        let dmu = z * inv_sigma;
+        let dy = -(dmu + 1.0) / y;
+        (lp, dy, LogNormal(dmu, (z * z - 1.0) * inv_sigma))
+    }
 }
 
 impl<S: Scalar> ContinuousDistribution<S> for LogNormal<S, S> {
@@ -67,19 +83,15 @@ impl<S: Scalar> ContinuousDistribution<S> for LogNormal<S, S> {
 
     #[inline]
     fn lpdf_grad(&self, y: S) -> (S, S, Self) {
-        let LogNormal(mu, sigma) = *self;
-        if !Self::valid(mu, sigma, y) {
-            return (neg_inf(), S::zero(), LogNormal(S::zero(), S::zero()));
-        }
-        let ln_y = y.ln();
-        let inv_sigma = sigma.recip();
-        let z = (ln_y - mu) * inv_sigma;
-        let lp = -(z * z * 0.5) - sigma.ln() - ln_y - HALF_LN_2PI;
-        let dmu = z * inv_sigma;
-        let dy = -(dmu + 1.0) / y;
-        (lp, dy, LogNormal(dmu, (z * z - 1.0) * inv_sigma))
+        self.lpdf_grad_known_ln(y, None)
     }
 
+    /// Takes `ln y` as given: no logarithm of `y`.
+    #[inline]
+    fn lpdf_grad_ln(&self, y: S, ln_y: S, need: Needed) -> (S, S, Self) {
+        let _ = need;
+        self.lpdf_grad_known_ln(y, Some(ln_y))
+    }
     #[inline]
     fn support(&self) -> Support<S> {
         Support::Positive
@@ -113,6 +125,35 @@ mod tests {
             Domain::LogUniform(1e-3, 1e3),
             &[Domain::Interval(-5.0, 5.0), Domain::LogUniform(0.05, 20.0)],
         );
+    }
+
+    #[test]
+    fn a_known_logarithm_gives_the_same_rule() {
+        use crate::distributions::Needed;
+        use rand::Rng;
+        let eps = f64::EPSILON;
+        let mut rng = crate::testing::rng_for("lognormal-known-ln");
+        let mut u = || rng.random::<f64>();
+        for _ in 0..300 {
+            let (mu, sigma, x) = (10.0 * u() - 5.0, 0.05 + 5.0 * u(), 12.0 * u() - 6.0);
+            let (d, y) = (LogNormal(mu, sigma), x.exp());
+            // ln y given as computed: bit for bit.
+            assert_eq!(d.lpdf_grad_ln(y, y.ln(), Needed::ALL), d.lpdf_grad(y));
+            // As the log transform gives it: |x - ln(fl(eˣ))| ≤ δ = ε(1 + |x|), propagated
+            // through each output's slope in ln y, plus a few roundings of each output.
+            let (lp, dy, LogNormal(dmu, dsigma)) = d.lpdf_grad_ln(y, x, Needed::ALL);
+            let (w_lp, w_dy, LogNormal(w_dmu, w_dsigma)) = d.lpdf_grad(y);
+            let delta = eps * (1.0 + x.abs());
+            let z = (x - mu) / sigma;
+            let s2 = sigma * sigma;
+            let scale = z * z + sigma.ln().abs() + x.abs() + 1.0;
+            assert!((lp - w_lp).abs() <= (z.abs() / sigma + 1.0) * delta + 4.0 * eps * scale);
+            let dmu_tol = delta / s2 + 4.0 * eps * w_dmu.abs();
+            assert!((dmu - w_dmu).abs() <= dmu_tol);
+            assert!((dy - w_dy).abs() <= dmu_tol / y + 4.0 * eps * w_dy.abs());
+            let dsigma_tol = 2.0 * z.abs() * delta / s2 + 4.0 * eps * (z * z + 1.0) / sigma;
+            assert!((dsigma - w_dsigma).abs() <= dsigma_tol);
+        }
     }
 
     #[test]

@@ -466,6 +466,26 @@ pub fn constrain_scalar<S: Scalar>(support: Support<S>, x: S) -> Result<(S, S)> 
     Ok(scalar_transform(support)?.constrain(x))
 }
 
+/// `ln y` of the value `y` that [`constrain_scalar`] gives for `x`, when the transform has
+/// it without a logarithm: `Some(x)` for [`Support::Positive`] (`y = eˣ`), else `None`.
+/// Sample sites pass it to
+/// [`lpdf_grad_ln`](crate::distributions::ContinuousDistribution::lpdf_grad_ln).
+///
+/// ```
+/// use ppl_core::transforms::{constrain_scalar, known_ln_value, Support};
+/// let (y, _) = constrain_scalar(Support::Positive, 0.3).unwrap();
+/// assert_eq!(known_ln_value(Support::Positive, 0.3), Some(0.3));
+/// assert!((y.ln() - 0.3).abs() < 1e-15);
+/// assert_eq!(known_ln_value(Support::LowerBounded(1.0), 0.3), None);
+/// ```
+#[inline(always)]
+pub fn known_ln_value<S: Scalar>(support: Support<S>, x: S) -> Option<S> {
+    match support {
+        Support::Positive => Some(x),
+        _ => None,
+    }
+}
+
 /// Reverse rule of [`constrain_scalar`]: `(x_bar, lo_bar, hi_bar)` given the adjoints of
 /// `y` and of `ln J`; a bound the support does not have gets `0` (so does a bound that is
 /// infinite).

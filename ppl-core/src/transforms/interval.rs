@@ -38,7 +38,17 @@ pub(crate) fn softplus<S: Scalar>(a: S) -> S {
 #[inline]
 pub(crate) fn log_logistic_pair_sum<S: Scalar>(u: S) -> S {
     let neg_abs = if u.value() >= 0.0 { -u } else { u };
-    neg_abs - neg_abs.exp().ln_1p() * 2.0
+    neg_abs - ln_one_plus_unit(neg_abs.exp()) * 2.0
+}
+
+/// `ln(1 + e)` for `e = e^(-|u|) ∈ (0, 1]`, as the logarithm of the rounded sum: absolute
+/// error at most `ε` (half an ulp of `1 + e`, plus the logarithm's rounding of a result
+/// ≤ ln 2). In `-|u| - 2 ln(1 + e)`, whose size is at least `2 ln 2`, that is below two
+/// ulps. Not `ln_1p`: its relative accuracy for tiny `e` is not needed here, and glibc's
+/// `log` is about a quarter faster than its `log1p`.
+#[inline(always)]
+fn ln_one_plus_unit<S: Scalar>(e: S) -> S {
+    (e + 1.0).ln()
 }
 
 /// `ln(1 - tanh² u) = ln 4 - 2|u| - 2 ln(1 + e^(-2|u|))` (the log of `sech² u`), finite
@@ -138,7 +148,7 @@ impl<S: Scalar> ScalarTransform<S> for IntervalTransform<S> {
         if !self.valid() {
             return (y, S::cst(f64::NEG_INFINITY));
         }
-        (y, width.ln() + (neg_abs - e.ln_1p() * 2.0))
+        (y, width.ln() + (neg_abs - ln_one_plus_unit(e) * 2.0))
     }
 
     #[inline(always)]
@@ -283,6 +293,16 @@ mod tests {
             if u.abs() < 15.0 {
                 assert!((log1m_tanh_sq(u) - (1.0 - t * t).ln()).abs() < 1e-9);
             }
+        }
+        // ln(1 + e) through `ln` of the rounded sum: absolute error ≤ 2ε in the sum (doc of
+        // `ln_one_plus_unit`), plus ≤ 1 ulp of `ln_1p`'s own in the reference.
+        for k in -4000..=4000 {
+            let u = k as f64 * 0.01 + 0.003;
+            let e = (-u.abs()).exp();
+            let reference = -u.abs() - 2.0 * e.ln_1p();
+            let got = log_logistic_pair_sum(u);
+            let tol = 2.0 * f64::EPSILON + 2.0 * f64::EPSILON * reference.abs();
+            assert!((got - reference).abs() <= tol, "{u}: {got} vs {reference}");
         }
         // far tails: no overflow, no -∞
         assert_eq!(softplus(800.0), 800.0);

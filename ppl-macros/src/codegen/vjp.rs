@@ -618,7 +618,8 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 if self.fusable(body, later) {
                     let sync = self.sync_vectors();
                     let inner = self.fused_scope(body, later);
-                    let (open, inner, close) = self.loop_local_accumulators(body, inner);
+                    let with_lp = !self.in_replay;
+                    let (open, inner, close) = self.loop_local_accumulators(body, inner, with_lp);
                     out.fwd.push(
                         quote_spanned!(*span=> #sync #open for #pat in #iter { #inner #stop } #close),
                     );
@@ -655,8 +656,12 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                             "internal: a loop's checkpoints were recorded for a replay that does not use them",
                         );
                     }
-                    out.rev
-                        .push(quote_spanned!(*span=> for #pat in #it.clone().rev() #replay));
+                    // The replay only adds into the adjoints of the outer scalars it reads
+                    // (a stateless body assigns none): loop-local sums, as in fused loops.
+                    let (open, replay, close) = self.loop_local_accumulators(body, replay, false);
+                    out.rev.push(
+                        quote_spanned!(*span=> #open for #pat in #it.clone().rev() #replay #close),
+                    );
                 } else if !exits
                     && self.accumulates_only(body)
                     && self.accumulation_loop(pat, iter, vars, body, *span, out)
@@ -1205,8 +1210,12 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     quote!(let __term: S = #zero; let #dp: [S; #nparams] = [#zero; #nparams];)
                 } else {
                     quote! {
-                        // Data-only prior terms once per model (see `observe`).
-                        let (__term, __dy, __dpd) = #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, #id, #need_once);
+                        // Data-only prior terms once per model (see `observe`); the log
+                        // transform's `x` is `ln y`, which densities need not recompute.
+                        let (__term, __dy, __dpd) = match #tr::known_ln_value(#sup, x[#xi]) {
+                            Some(__ln_y) => #dist::ContinuousDistribution::lpdf_grad_ln(&#dvar, #id, __ln_y, #need_once),
+                            None => #dist::ContinuousDistribution::lpdf_grad_needed(&#dvar, #id, #need_once),
+                        };
                         if __const_cached.is_none() {
                             __const_acc += #dist::ContinuousDistribution::lpdf_constant(&#dvar, #need_once);
                         }
@@ -1848,9 +1857,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         (save, restore, undo, uninit, vectors)
     }
 
-    /// A fused loop's additions into outer accumulators, made into additions into
-    /// loop-local ones: the adjoints of the outer active scalars the body reads (a fused
-    /// body only adds into them) and, outside replays, the log density. Returns the
+    /// A loop's additions into outer accumulators, made into additions into loop-local
+    /// ones: the adjoints of the outer active scalars the body reads (the loop, fused or
+    /// the replay of a stateless one, only adds into them) and, if `with_lp`, the log
+    /// density. Returns the
     /// declarations to put before the loop, the body with those names replaced, and the
     /// additions of the local sums to put after it. An accumulator that lives across the
     /// calls around the loop is kept in memory by LLVM, and adding into it in the loop then
@@ -1861,6 +1871,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         &mut self,
         body: &Block,
         inner: TokenStream,
+        with_lp: bool,
     ) -> (TokenStream, TokenStream, TokenStream) {
         let scalar = rt::scalar();
         let (mut r, mut d) = (BTreeSet::new(), BTreeSet::new());
@@ -1875,7 +1886,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             })
             .map(|v| (bar_of(&ident(self.ctx, v)), self.ctx.temp("acc")))
             .collect();
-        if !self.in_replay {
+        if with_lp {
             names.push((format_ident!("__lp"), self.ctx.temp("acc")));
         }
         let opens = names
@@ -1955,8 +1966,14 @@ impl<'c, 'a> VjpGen<'c, 'a> {
     /// [`Self::journaled_primal`] (no journal) with `recorded` loops pushing their
     /// checkpoints.
     fn recording_primal(&mut self, body: &Block, recorded: &[RecordedLoop]) -> TokenStream {
+        // A single loop writes its final values itself, into slots it reserved (see
+        // `PrimalGen::recorded_loops`).
         let finals = recorded.iter().rev().flat_map(|l| l.finals.iter());
-        let tail = quote!(#(__stacks.values.push(#finals);)*);
+        let tail = if recorded.len() > 1 {
+            quote!(#(__stacks.values.push(#finals);)*)
+        } else {
+            quote!()
+        };
         let mut g = PrimalGen::new(self.ctx, Flavor::Density);
         g.slots = self.slots;
         g.recorded_loops = recorded.to_vec();
