@@ -34,7 +34,7 @@ pub mod __private {
     };
     pub use ppl_core::ad::rules::arithmetic as ops;
     pub use ppl_core::ad::{
-        reduce_sum, Checkpoint, Dual, Scalar, Stacks, ToF64, Workspace, WorkspaceScalar,
+        reduce_sum, trip_count, Checkpoint, Dual, Scalar, Stacks, ToF64, Workspace, WorkspaceScalar,
     };
     pub use ppl_core::distributions as dist;
     pub use ppl_core::math;

@@ -150,6 +150,37 @@ fn channel_recursions(x: &[Vec<f64>], y: &[f64], channels: usize) {
     }
 }
 
+/// Loops over channels running one recursion each, with two carried values, over a
+/// reversed `step_by` range whose length depends on the channel (no steps for the first):
+/// the first forward pass writes the checkpoints and then the final values into value
+/// slots it appends before the recursion. Also: a replayed loop's loop-local sum.
+#[model]
+fn channel_recursion(x: &[Vec<f64>], y: &[f64], channels: usize) {
+    let decay = sample("decay", Beta(2.0, 2.0).iid(channels));
+    let scale = sample("scale", HalfNormal(1.0).iid(channels));
+    let sigma = sample("sigma", HalfNormal(1.0));
+    let n = y.len();
+    let mut mu = vec![0.0; n];
+    // A loop writing only `mu`, read by the reverse sweep in a replay that adds into
+    // `sigma`'s adjoint through a loop-local sum.
+    for t in 0..n {
+        mu[t] = 0.2 * sigma;
+    }
+    for c in 0..channels {
+        let mut a = 0.0;
+        let mut level = scale[c];
+        for t in (0..c * n / 2).rev().step_by(2) {
+            a = x[t][c] + decay[c] * a;
+            level = 0.5 * level + a * a / (1.0 + a);
+            mu[t] += scale[c] * a / (a + 1.0) - 0.1 * level;
+        }
+        mu[n - 1] += 0.01 * (a + level * level);
+    }
+    for t in 0..n {
+        observe("y", Normal(mu[t], sigma), y[t]);
+    }
+}
+
 /// Fused loops add into loop-local sums (the outer adjoints and the log density) that
 /// are added to the outer ones after the loop: nested fused loops sharing outer scalars, a
 /// fused loop inside a recorded one (replayed: no log-density sum there), and one with
@@ -215,6 +246,15 @@ fn recursions_recorded_by_the_forward_pass_are_exact() {
         .map(|t| (0..3).map(|c| ((t + c) % 4) as f64 * 0.5).collect())
         .collect();
     check_gradients(&ChannelRecursions::new(&x, &series(n), 3).unwrap()).unwrap();
+}
+
+#[test]
+fn a_recursion_recorded_into_appended_slots_is_exact() {
+    let n = 8;
+    let x: Vec<Vec<f64>> = (0..n)
+        .map(|t| (0..3).map(|c| ((t + 2 * c) % 5) as f64 * 0.4).collect())
+        .collect();
+    check_gradients(&ChannelRecursion::new(&x, &series(n), 3).unwrap()).unwrap();
 }
 
 #[test]

@@ -10,4 +10,4 @@ pub use dual::Dual;
 pub use reduce::reduce_sum;
 pub use rules::{binary_vjp, unary_vjp, BinaryRule, UnaryRule};
 pub use scalar::{Scalar, ToF64};
-pub use stacks::{Checkpoint, Stacks, Workspace, WorkspaceScalar};
+pub use stacks::{trip_count, Checkpoint, Stacks, Workspace, WorkspaceScalar};

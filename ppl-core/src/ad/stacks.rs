@@ -70,6 +70,39 @@ impl<S: Scalar> Stacks<S> {
         self.buffers[k] = v;
     }
 
+    /// Appends `n` value slots (zeros) to the value stack and returns the index of the
+    /// first. A loop that knows how many checkpoints it records reserves them before it
+    /// starts and writes them with [`Stacks::set_value`]: a `push` inside the loop has a
+    /// reallocation path, a call, across which LLVM keeps the loop's carried values in
+    /// memory instead of registers.
+    ///
+    /// ```
+    /// use ppl_core::ad::Stacks;
+    /// let mut st = Stacks::<f64>::default();
+    /// st.values.push(1.0);
+    /// let at = st.append_values(2);
+    /// st.set_value(at, 2.0);
+    /// st.set_value(at + 1, 3.0);
+    /// assert_eq!(st.values, [1.0, 2.0, 3.0]);
+    /// ```
+    #[inline]
+    pub fn append_values(&mut self, n: usize) -> usize {
+        let at = self.values.len();
+        self.values.resize(at + n, S::zero());
+        at
+    }
+
+    /// Writes slot `i` of the value stack (see [`Stacks::append_values`]). Generated code
+    /// writes only slots it appended; any other index is a code-generation bug, which
+    /// writes nothing (the reverse sweep then reads a wrong checkpoint, which the
+    /// gradient tests catch) rather than panicking.
+    #[inline(always)]
+    pub fn set_value(&mut self, i: usize, v: S) {
+        if let Some(slot) = self.values.get_mut(i) {
+            *slot = v;
+        }
+    }
+
     /// Pops a value; the reverse sweep pops exactly what the forward sweep pushed, so an
     /// empty stack is a code-generation bug, reported as NaN rather than a panic.
     #[inline]
@@ -230,5 +263,22 @@ mod checkpoint_tests {
         assert_eq!(f64::restore(&mut s), 2.5);
         assert!(bool::restore(&mut s));
         assert_eq!(i64::restore(&mut s), -3);
+    }
+}
+
+/// The number of items `it` yields: its size hint when exact (every iterator of the model
+/// language: ranges, `rev`, `step_by`, slice iterators, `enumerate`, `zip`), else a count
+/// of a clone.
+///
+/// ```
+/// use ppl_core::ad::trip_count;
+/// assert_eq!(trip_count(&(0..10).rev().step_by(3)), 4);
+/// assert_eq!(trip_count(&[1.0, 2.0].iter().filter(|v| **v > 1.5)), 1);
+/// ```
+#[inline]
+pub fn trip_count<I: Iterator + Clone>(it: &I) -> usize {
+    match it.size_hint() {
+        (lo, Some(hi)) if lo == hi => lo,
+        _ => it.clone().count(),
     }
 }

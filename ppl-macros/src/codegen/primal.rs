@@ -303,9 +303,29 @@ impl<'c, 'a> PrimalGen<'c, 'a> {
                 }) = recorded
                 {
                     let body = self.block(body);
+                    if self.recorded_loops.len() > 1 {
+                        return quote_spanned!(*span=>
+                            for #pat in #iter { #(__stacks.values.push(#carried);)* #body }
+                            #(let #finals: S = #carried;)*
+                        );
+                    }
+                    // The only recorded loop of the body: its checkpoints and then its final
+                    // values (pushed at the end of the body, see `VjpGen::recording_primal`)
+                    // go into slots appended before it, so no call in or after the loop
+                    // keeps its carried values out of registers.
+                    let root = rt::root();
+                    let k = carried.len();
+                    let (it, slot) = (self.ctx.temp("it"), self.ctx.temp("slot"));
                     return quote_spanned!(*span=>
-                        for #pat in #iter { #(__stacks.values.push(#carried);)* #body }
+                        let #it = #iter;
+                        let mut #slot: usize =
+                            __stacks.append_values(#k * #root::trip_count(&#it) + #k);
+                        for #pat in #it {
+                            #(__stacks.set_value(#slot, #carried); #slot += 1;)*
+                            #body
+                        }
                         #(let #finals: S = #carried;)*
+                        #(__stacks.set_value(#slot, #finals); #slot += 1;)*
                     );
                 }
                 if let Some(code) = self.reduction(pat, iter, vars, body, *span) {
