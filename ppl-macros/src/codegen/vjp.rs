@@ -6,7 +6,7 @@
 use super::expr::{bar_of, linearize, root_defined_last, strip, Ctx, Linear};
 use super::primal::{ident, values_only, Flavor, PrimalGen, RecordedLoop};
 use super::sites::{flat_support, is_discrete, is_flat, is_vector_value};
-use crate::analysis::activity::refs;
+use crate::analysis::activity::{refs, var_of_ident};
 use crate::ir::lower::is_vector_dist;
 use crate::ir::{Block, DistCall, Kind, Place, Stmt, VarId};
 use crate::runtime_paths as rt;
@@ -353,6 +353,9 @@ pub struct VjpGen<'c, 'a> {
     /// Those of `prerecorded` whose replay took the recorded path (checked: a loop whose
     /// checkpoints were pushed and not popped would corrupt the stack).
     prerecorded_used: Vec<*const Stmt>,
+    /// Observations of the enclosing fused loops summed by a `NormalSums` (see
+    /// `summed_normals`): the statement (by address) and the accumulator's name.
+    normal_sums: Vec<(*const Stmt, syn::Ident)>,
 }
 
 impl<'c, 'a> VjpGen<'c, 'a> {
@@ -371,6 +374,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
             known_values: Vec::new(),
             prerecorded: Vec::new(),
             prerecorded_used: Vec::new(),
+            normal_sums: Vec::new(),
         }
     }
 
@@ -577,7 +581,13 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 dist,
                 value,
                 span,
-            } => self.observe(name, dist, value, *span, later, out),
+            } => match self.normal_sums.iter().find(|(o, _)| std::ptr::eq(*o, s)) {
+                Some((_, acc)) => {
+                    let acc = acc.clone();
+                    self.summed_observe(&acc, dist, value, *span, later, out)
+                }
+                None => self.observe(name, dist, value, *span, later, out),
+            },
             Stmt::Factor { value, span } => {
                 let lin = linearize(self.ctx, value);
                 let root = rt::root();
@@ -617,12 +627,20 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 let stop = brk.as_ref().map(|b| quote!(if #b { break; }));
                 if self.fusable(body, later) {
                     let sync = self.sync_vectors();
+                    let summed = self.summed_normals(body);
+                    let outer_sums = self.normal_sums.len();
+                    self.normal_sums
+                        .extend(summed.iter().map(|n| (n.stmt, n.acc.clone())));
                     let inner = self.fused_scope(body, later);
+                    self.normal_sums.truncate(outer_sums);
                     let with_lp = !self.in_replay;
                     let (open, inner, close) = self.loop_local_accumulators(body, inner, with_lp);
-                    out.fwd.push(
-                        quote_spanned!(*span=> #sync #open for #pat in #iter { #inner #stop } #close),
-                    );
+                    let (sums_open, sums_close) = self.normal_sums_around(&summed);
+                    out.fwd.push(quote_spanned!(*span=>
+                        #sync #open #sums_open
+                        for #pat in #iter { #inner #stop }
+                        #close #sums_close
+                    ));
                 } else if !exits && self.stateless(body) {
                     // Writes only unjournaled vectors: plain forward loop, reverse replays.
                     // The recorded loops of its body push their checkpoints in the forward
@@ -1857,6 +1875,108 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         (save, restore, undo, uninit, vectors)
     }
 
+    /// The observations of a fused loop that a `NormalSums` sums (see
+    /// `ppl_core::distributions::NormalSums`): top-level statements
+    /// `observe(.., Normal(μ, σ), y)` of the body with a scalar `y` and a `σ` that is an
+    /// active scalar variable declared outside the loop. A fused loop assigns no variable
+    /// declared outside it, so `σ` is the same in every iteration: each observation costs
+    /// `z = (y - μ)/σ` and its partials, and the log density's and `σ`'s adjoint's sums
+    /// come from one running sum of `z²` after the loop.
+    fn summed_normals(&mut self, body: &Block) -> Vec<SummedNormal> {
+        let mut declared_in = BTreeSet::new();
+        declared(body, &mut declared_in);
+        let mut out = Vec::new();
+        for s in &body.stmts {
+            let Stmt::Observe {
+                name, dist, value, ..
+            } = s
+            else {
+                continue;
+            };
+            if dist.name != "Normal"
+                || dist.args.len() != 2
+                || dist.iid.is_some()
+                || is_vector_value(self.ctx, value)
+            {
+                continue;
+            }
+            let sigma = match strip(&dist.args[1]) {
+                syn::Expr::Path(p) => p.path.get_ident().and_then(var_of_ident),
+                _ => None,
+            };
+            let Some(sigma) = sigma else { continue };
+            if declared_in.contains(&sigma)
+                || !self.ctx.activity.is_active(sigma)
+                || self.ctx.program.var(sigma).kind != Kind::Real
+            {
+                continue;
+            }
+            out.push(SummedNormal {
+                stmt: s as *const Stmt,
+                site: name.clone(),
+                acc: self.ctx.temp("normal_sums"),
+                sigma: ident(self.ctx, sigma),
+            });
+        }
+        out
+    }
+
+    /// The declarations of `summed`'s accumulators (before the loop) and their results
+    /// (after it): each site's log-density term and its `σ`'s adjoint.
+    fn normal_sums_around(&self, summed: &[SummedNormal]) -> (TokenStream, TokenStream) {
+        let dist = rt::dist();
+        let opens = summed.iter().map(|n| {
+            let (acc, sigma) = (&n.acc, &n.sigma);
+            quote!(let mut #acc = #dist::NormalSums::new(#sigma);)
+        });
+        let closes = summed.iter().map(|n| {
+            let (acc, sigma_bar) = (&n.acc, bar_of(&n.sigma));
+            let add = self.add_term(&n.site, quote!(__term));
+            quote!({
+                let (__term, __dsigma) = #acc.finish();
+                #add
+                #sigma_bar += __dsigma * __lp_bar;
+            })
+        });
+        (quote!(#(#opens)*), quote!(#(#closes)*))
+    }
+
+    /// An observation summed by the accumulator `acc` (see `summed_normals`): adds
+    /// `(y, μ)` and back-propagates `∂/∂μ` and `∂/∂y = -∂/∂μ`; the term and `σ`'s adjoint
+    /// are added after the loop.
+    fn summed_observe(
+        &mut self,
+        acc: &syn::Ident,
+        d: &DistCall,
+        value: &syn::Expr,
+        span: Span,
+        later: &BTreeSet<VarId>,
+        out: &mut Sweep,
+    ) {
+        let immediate = self.immediate(&[&d.args[0], &d.args[1], value], later);
+        let mu = linearize(self.ctx, &d.args[0]);
+        let y = linearize(self.ctx, value);
+        let dmu = self.ctx.temp("dmu");
+        let (mf, mv, mb, mr) = (&mu.forward, &mu.value, &mu.bar, &mu.reverse);
+        let (yf, yv, yb, yr) = (&y.forward, &y.value, &y.bar, &y.reverse);
+        out.fwd.push(quote_spanned!(span=>
+            #(#mf)*
+            #(#yf)*
+            let #dmu: S = #acc.add(#yv, #mv);
+        ));
+        let back = quote_spanned!(span=>
+            let #mb: S = #dmu * __lp_bar;
+            #(#mr)*
+            let #yb: S = -(#dmu * __lp_bar);
+            #(#yr)*
+        );
+        if immediate {
+            out.fwd.push(back);
+        } else {
+            out.rev.push(back);
+        }
+    }
+
     /// A loop's additions into outer accumulators, made into additions into loop-local
     /// ones: the adjoints of the outer active scalars the body reads (the loop, fused or
     /// the replay of a stateless one, only adds into them) and, if `with_lp`, the log
@@ -2167,6 +2287,19 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         self.in_replay = was;
         code
     }
+}
+
+/// An observation of a fused loop summed by a `NormalSums` (see
+/// `VjpGen::summed_normals`).
+struct SummedNormal {
+    /// The `observe` statement.
+    stmt: *const Stmt,
+    /// Its site name.
+    site: String,
+    /// The accumulator's name.
+    acc: syn::Ident,
+    /// The scale variable.
+    sigma: syn::Ident,
 }
 
 /// The unused-binding name of the `dp` arrays (silences warnings in generated code).
