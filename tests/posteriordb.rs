@@ -26,8 +26,12 @@
 //!   (our part is ~70 % of the variance) raises the false-alarm rate of a comparison by at
 //!   most ~2.7× at these bounds (numerical average over the error), so the suite's
 //!   false-alarm probability stays below ~3·10⁻³.
-//! * Rank-normalised split R-hat < 1.01 for every quantity of the model (the convention of
-//!   Vehtari et al. 2021, not a test with a false-alarm budget; observed maximum 1.005).
+//! * Rank-normalised split R-hat below `max(1.01, chance bound)` for every quantity of the
+//!   model: 1.01 is the convention of Vehtari et al. 2021; the chance bound is what
+//!   well-mixed chains of the quantity's bulk ESS (at least 400) exceed with probability
+//!   `α/(2M)`, the same Bonferroni budget as above (see `Suite::rhat_bound`). With bulk ESS
+//!   ≥ ~3000 the bound is 1.01; `sblrc-blr`'s `sigma` (bulk ESS 370–840) reached R-hat ≥ 1.01
+//!   in 5 of 42 seeded runs with a correct sampler, which the fixed 1.01 failed.
 //! * No divergent transition and no failed chain.
 //!
 //! # Suites
@@ -50,6 +54,18 @@ use ppl::prelude::*;
 
 /// Seed of every run (chain `k` uses stream `k`).
 const SEED: u64 = 42;
+
+#[test]
+fn the_chi_square_quantile_of_the_rhat_bound_is_within_3_percent() {
+    // scipy.stats.chi2.isf(p, 7) and norm.isf(p), scipy 1.x.
+    for (z, exact) in [
+        (3.090_232_306_167_813, 24.321_886_347_856_854),
+        (4.264_890_793_922_602, 35.258_536_421_480_876),
+    ] {
+        let q = harness::chi2_upper_quantile(7.0, z);
+        assert!(q >= exact && q <= 1.03 * exact, "{q} vs {exact}");
+    }
+}
 
 /// DEV posteriors the language cannot express yet, with the missing feature.
 const NOT_EXPRESSIBLE: &[(&str, &str)] = &[];
