@@ -246,6 +246,29 @@ fn summed_normals(y: &[f64], groups: usize) {
     }
 }
 
+/// Fused loops indexing integer data and data rows by the loop variable (taken once before
+/// the loop): a gather through group indices, rows of a matrix next to a row indexed by
+/// `n - 1` (left as it is), a range starting above 0, and an empty range.
+#[model]
+fn indexed_data(g: &[usize], x: &[Vec<f64>], y: &[f64], groups: usize) {
+    let a = sample("a", Normal(0.0, 1.0).iid(groups));
+    let s = sample("s", HalfNormal(1.0));
+    let b = sample("b", Normal(0.0, 1.0));
+    for n in 1..y.len() {
+        observe(
+            "y",
+            Normal(a[g[n]] + b * x[n][0] - 0.3 * x[n - 1][1], s),
+            y[n],
+        );
+    }
+    for n in 3..2 {
+        observe("z", Normal(a[g[n]], s), y[n]);
+    }
+    for n in 0..g.len() {
+        factor(-0.1 * a[g[n]] * a[g[n]] * x[n][1] * b);
+    }
+}
+
 fn series(n: usize) -> Vec<f64> {
     (0..n).map(|i| ((i * 7 % 11) as f64 - 5.0) * 0.3).collect()
 }
@@ -306,6 +329,16 @@ fn summed_normal_likelihoods_are_exact() {
     let primal = model.log_density(&x).unwrap();
     let tol = 2.0 * 70.0 * f64::EPSILON * primal.abs();
     assert!((lp - primal).abs() <= tol, "{lp} vs {primal}");
+}
+
+#[test]
+fn data_indexed_by_the_loop_variable_taken_once_is_exact() {
+    let n = 9;
+    let g: Vec<usize> = (0..n).map(|i| (i * 5) % 3).collect();
+    let x: Vec<Vec<f64>> = (0..n)
+        .map(|i| vec![(i % 4) as f64 * 0.5 - 0.7, ((i * 3) % 5) as f64 * 0.3])
+        .collect();
+    check_gradients(&IndexedData::new(&g, &x, &series(n), 3).unwrap()).unwrap();
 }
 
 #[test]

@@ -176,6 +176,66 @@ fn rename_idents(ts: TokenStream, names: &[(syn::Ident, syn::Ident)]) -> TokenSt
         .collect()
 }
 
+/// The identifiers `b` of `b[index]` in `ts` (sorted), `index` a lone identifier.
+fn collect_indexed(ts: &TokenStream, index: &syn::Ident, out: &mut Vec<syn::Ident>) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tokens: Vec<TokenTree> = ts.clone().into_iter().collect();
+    for (k, t) in tokens.iter().enumerate() {
+        match t {
+            TokenTree::Ident(b) => {
+                if let Some(TokenTree::Group(g)) = tokens.get(k + 1) {
+                    if g.delimiter() == Delimiter::Bracket && is_lone_ident(&g.stream(), index) {
+                        out.push(b.clone());
+                    }
+                }
+            }
+            TokenTree::Group(g) => collect_indexed(&g.stream(), index, out),
+            _ => {}
+        }
+    }
+    out.sort_by_key(|i| i.to_string());
+}
+
+/// `true` if `ts` is the single identifier `i`.
+fn is_lone_ident(ts: &TokenStream, i: &syn::Ident) -> bool {
+    let mut it = ts.clone().into_iter();
+    matches!((it.next(), it.next()), (Some(proc_macro2::TokenTree::Ident(x)), None) if x == *i)
+}
+
+/// `ts` with `b[index]` replaced by `rows[index]` for every `(b, rows)` of `names`.
+fn replace_indexed(
+    ts: TokenStream,
+    index: &syn::Ident,
+    names: &[(syn::Ident, syn::Ident)],
+) -> TokenStream {
+    use proc_macro2::{Delimiter, Group, TokenTree};
+    let tokens: Vec<TokenTree> = ts.into_iter().collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    for (k, t) in tokens.iter().enumerate() {
+        out.push(match t {
+            TokenTree::Ident(b) => {
+                let indexed = matches!(tokens.get(k + 1), Some(TokenTree::Group(g))
+                    if g.delimiter() == Delimiter::Bracket && is_lone_ident(&g.stream(), index));
+                match names.iter().find(|(from, _)| from == b) {
+                    Some((_, rows)) if indexed => {
+                        let mut r = rows.clone();
+                        r.set_span(b.span());
+                        TokenTree::Ident(r)
+                    }
+                    _ => t.clone(),
+                }
+            }
+            TokenTree::Group(g) => {
+                let mut n = Group::new(g.delimiter(), replace_indexed(g.stream(), index, names));
+                n.set_span(g.span());
+                TokenTree::Group(n)
+            }
+            other => other.clone(),
+        });
+    }
+    out.into_iter().collect()
+}
+
 /// The first `break`/`continue` leaving this block's loop: its span and whether it breaks.
 fn loop_exit(b: &Block) -> Option<(Span, bool)> {
     b.stmts.iter().find_map(|s| match s {
@@ -636,8 +696,12 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let with_lp = !self.in_replay;
                     let (open, inner, close) = self.loop_local_accumulators(body, inner, with_lp);
                     let (sums_open, sums_close) = self.normal_sums_around(&summed);
+                    let (rows, iter, inner) = match stop {
+                        None => self.hoisted_data_rows(pat, iter, inner),
+                        Some(_) => (quote!(), quote!(#iter), inner),
+                    };
                     out.fwd.push(quote_spanned!(*span=>
-                        #sync #open #sums_open
+                        #sync #open #sums_open #rows
                         for #pat in #iter { #inner #stop }
                         #close #sums_close
                     ));
@@ -1975,6 +2039,60 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         } else {
             out.rev.push(back);
         }
+    }
+
+    /// Integer data and data rows indexed by the variable of a loop over `lo..hi` without
+    /// exits, taken once before it: `base[n]` in the loop's code becomes `rows[n]` with
+    /// `rows = &base[..hi]` (or empty when `lo ≥ hi`), so the loop indexes them without
+    /// bounds checks (LLVM sees `n < hi = rows.len()`): a group index `g[n]` of a gather
+    /// `a[g[n]]`, a row `x[n]`. The loop would index `base` at `hi - 1` anyway, so a
+    /// too-short slice still panics, before the loop rather than in it (and `new` runs the
+    /// model once, turning that into an error). Real data slices are left alone: taking
+    /// them too measured 3–5 % slower on eight_schools_nc's 8-iteration loop (and 2 %
+    /// faster on hier_radon_like's 900). Returns the declarations, the loop's iterator
+    /// (`lo..hi` of the values computed once) and its code; unchanged for other loops.
+    fn hoisted_data_rows(
+        &mut self,
+        pat: &syn::Pat,
+        iter: &syn::Expr,
+        inner: TokenStream,
+    ) -> (TokenStream, TokenStream, TokenStream) {
+        let unchanged = |inner| (quote!(), quote!(#iter), inner);
+        let (syn::Pat::Ident(p), syn::Expr::Range(r)) = (pat, strip(iter)) else {
+            return unchanged(inner);
+        };
+        let (Some(lo), Some(hi), syn::RangeLimits::HalfOpen(_)) = (&r.start, &r.end, &r.limits)
+        else {
+            return unchanged(inner);
+        };
+        let mut bases = Vec::new();
+        collect_indexed(&inner, &p.ident, &mut bases);
+        bases.retain(|b| {
+            var_of_ident(b)
+                .and_then(|v| self.ctx.program.vars.get(v.0))
+                .is_some_and(|var| {
+                    var.origin == crate::ir::Origin::Data
+                        && matches!(var.kind, Kind::Ints | Kind::Rows)
+                })
+        });
+        bases.dedup();
+        if bases.is_empty() {
+            return unchanged(inner);
+        }
+        let (lo_v, hi_v) = (self.ctx.temp("lo"), self.ctx.temp("hi"));
+        let names: Vec<(syn::Ident, syn::Ident)> = bases
+            .into_iter()
+            .map(|b| (b, self.ctx.temp("rows")))
+            .collect();
+        let decls = names.iter().map(
+            |(b, rows)| quote!(let #rows: &[_] = if #lo_v < #hi_v { &#b[..#hi_v] } else { &[] };),
+        );
+        let inner = replace_indexed(inner, &p.ident, &names);
+        (
+            quote!(let #lo_v = #lo; let #hi_v = #hi; #(#decls)*),
+            quote!(#lo_v..#hi_v),
+            inner,
+        )
     }
 
     /// A loop's additions into outer accumulators, made into additions into loop-local
