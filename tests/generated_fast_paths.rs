@@ -341,6 +341,52 @@ fn data_indexed_by_the_loop_variable_taken_once_is_exact() {
     check_gradients(&IndexedData::new(&g, &x, &series(n), 3).unwrap()).unwrap();
 }
 
+/// Models with long loops over data run their gradient through `gradient_with_avx2` (its
+/// AVX2 build on CPUs that have AVX2, as CI's): the same bits as the baseline build, which
+/// `GradientBody::gradient_body` runs.
+#[test]
+fn the_avx2_build_of_a_gradient_gives_the_same_bits() {
+    use ppl::__private::math::GradientBody;
+    use ppl::__private::Stacks;
+    let n = 40;
+    let g: Vec<usize> = (0..n).map(|i| (i * 7) % 5).collect();
+    let x: Vec<Vec<f64>> = (0..n)
+        .map(|i| vec![(i % 4) as f64 * 0.5 - 0.7, ((i * 3) % 5) as f64 * 0.3])
+        .collect();
+    let w = [1.0, -0.5];
+    let dots = DotProducts::new(&x, &w, &series(n), 2).unwrap();
+    let indexed = IndexedData::new(&g, &x, &series(n), 5).unwrap();
+    let models: [&dyn Fn(&[f64], &mut [f64], bool) -> f64; 2] = [
+        &|p, grad, avx2| {
+            if avx2 {
+                dots.log_density_gradient(p, grad).unwrap()
+            } else {
+                dots.gradient_body(p, grad, &mut Stacks::default()).unwrap()
+            }
+        },
+        &|p, grad, avx2| {
+            if avx2 {
+                indexed.log_density_gradient(p, grad).unwrap()
+            } else {
+                indexed
+                    .gradient_body(p, grad, &mut Stacks::default())
+                    .unwrap()
+            }
+        },
+    ];
+    for (run, dim) in models.iter().zip([dots.dim(), indexed.dim()]) {
+        for k in 0..20 {
+            let p: Vec<f64> = (0..dim)
+                .map(|i| ((i * 13 + k * 7) % 17) as f64 * 0.2 - 1.6)
+                .collect();
+            let (mut ga, mut gb) = (vec![0.0; dim], vec![0.0; dim]);
+            let (a, b) = (run(&p, &mut ga, true), run(&p, &mut gb, false));
+            assert_eq!(a.to_bits(), b.to_bits());
+            assert!(ga.iter().zip(&gb).all(|(u, v)| u.to_bits() == v.to_bits()));
+        }
+    }
+}
+
 #[test]
 fn fused_loops_with_loop_local_sums_are_exact() {
     check_gradients(&FusedSums::new(&series(7), 3).unwrap()).unwrap();

@@ -44,8 +44,10 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
             fresh: 0,
         };
         let mut g = vjp::VjpGen::new(&mut ctx, 0);
-        g.function_body(&grad_program.body)
+        let body = g.function_body(&grad_program.body);
+        (body, g.wants_avx2())
     };
+    let (grad_body, wide_loops) = grad_body;
     let mut ctx = Ctx {
         program: &program,
         activity: &act,
@@ -73,9 +75,15 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
         });
         quote!(#(#binds)*)
     };
+    // Inlined into the AVX2 build of a model with long loops (see `model::generate`).
+    let inline = if wide_loops {
+        quote!(#[inline(always)])
+    } else {
+        quote!(#[inline])
+    };
     let gradient = quote! {
         #allow
-        #[inline]
+        #inline
         fn __gradient<S: #scalar>(&self, x: &[S], grad: &mut [S], __stacks: &mut #stacks<S>) -> #result<S> {
             #data
             for __g in grad.iter_mut() { *__g = <S as #scalar>::zero(); }
@@ -96,7 +104,7 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
             Ok(__lp)
         }
     };
-    let out = model::generate(&func, &args, &mut ctx, gradient);
+    let out = model::generate(&func, &args, &mut ctx, gradient, wide_loops);
     if !diag.is_empty() {
         return fallback(&func, diag);
     }

@@ -14,6 +14,7 @@ pub mod log_exp;
 pub mod reductions;
 pub mod softmax;
 
+pub use dispatch::{gradient_with_avx2, GradientBody};
 pub use elementary::*;
 pub use erf::*;
 pub use gamma_family::*;

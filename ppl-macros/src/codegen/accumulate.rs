@@ -321,6 +321,7 @@ impl VjpGen<'_, '_> {
             quote!(#acc_bar)
         };
         if let Some((row, v)) = dot_form {
+            self.wide_loops = true;
             let (math, scalar) = (rt::math(), rt::scalar());
             let v_bar = bar_of(&v);
             out.fwd.push(quote_spanned!(span=>

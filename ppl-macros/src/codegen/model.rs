@@ -105,6 +105,7 @@ pub fn generate(
     args: &[DataArg],
     ctx: &mut Ctx,
     gradient_body: TokenStream,
+    wide_loops: bool,
 ) -> TokenStream {
     let vis = &item.vis;
     let name = struct_name(&item.sig.ident);
@@ -118,6 +119,14 @@ pub fn generate(
     let dual = rt::dual();
     let root = rt::root();
     let model = rt::model_trait();
+
+    // Models with long vectorisable loops over data and no recursion run their gradient in
+    // an AVX2 build when the CPU has it (same results; see `VjpGen::wants_avx2`).
+    let gradient_call = if wide_loops {
+        quote!(#root::math::gradient_with_avx2(self, x, grad, &mut ws.real))
+    } else {
+        quote!(self.__gradient::<f64>(x, grad, &mut ws.real))
+    };
 
     let fields = args.iter().map(|a| {
         let (n, t) = (&a.name, field_type(a.ty));
@@ -355,6 +364,13 @@ pub fn generate(
             #gradient_body
         }
 
+        impl #root::math::GradientBody for #name {
+            #[inline(always)]
+            fn gradient_body(&self, x: &[f64], grad: &mut [f64], stacks: &mut #stacks<f64>) -> #result<f64> {
+                self.__gradient::<f64>(x, grad, stacks)
+            }
+        }
+
         #[allow(clippy::all)]
         impl #model for #name {
             fn dim(&self) -> usize { self.__dim }
@@ -367,7 +383,7 @@ pub fn generate(
             fn log_density_gradient_in(&self, x: &[f64], grad: &mut [f64], ws: &mut #ws) -> #result<f64> {
                 #root::check_len("x", self.__dim, x.len())?;
                 #root::check_len("grad", self.__dim, grad.len())?;
-                self.__gradient::<f64>(x, grad, &mut ws.real)
+                #gradient_call
             }
             fn log_density_jvp_in(&self, x: &[f64], v: &[f64], ws: &mut #ws) -> #result<(f64, f64)> {
                 #root::check_len("x", self.__dim, x.len())?;
