@@ -247,10 +247,16 @@ impl<S: Scalar> NormalSums<S> {
     /// No observations yet, scale `σ` (one division).
     #[inline(always)]
     pub fn new(sigma: S) -> Self {
+        let valid_sigma = sigma.value() > 0.0 && sigma.is_finite();
         NormalSums {
             sigma,
-            inv_sigma: sigma.recip(),
-            valid_sigma: sigma.value() > 0.0 && sigma.is_finite(),
+            // NaN for an invalid σ: every `z` is then NaN, which `add`'s one check catches.
+            inv_sigma: if valid_sigma {
+                sigma.recip()
+            } else {
+                S::cst(f64::NAN)
+            },
+            valid_sigma,
             sum_z2: S::zero(),
             count: 0,
             all_finite: true,
@@ -262,7 +268,9 @@ impl<S: Scalar> NormalSums<S> {
     #[inline(always)]
     pub fn add(&mut self, y: S, mu: S) -> S {
         let z = (y - mu) * self.inv_sigma;
-        if !(self.valid_sigma && z.is_finite()) {
+        // Finite `z` (false for NaN): one comparison, and the derivative part of a dual
+        // `z` is finite whenever its value is (finite inputs, finite 1/σ).
+        if !(z.value().abs() < f64::INFINITY) {
             self.all_finite = false;
             return S::zero();
         }
