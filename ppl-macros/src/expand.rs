@@ -86,7 +86,9 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
         #inline
         fn __gradient<S: #scalar>(&self, x: &[S], grad: &mut [S], __stacks: &mut #stacks<S>) -> #result<S> {
             #data
-            for __g in grad.iter_mut() { *__g = <S as #scalar>::zero(); }
+            // Every coordinate of `grad` is written (not added to) by the reverse rule of its
+            // sample site, which runs exactly once (sites are top-level statements): no
+            // zeroing pass first.
             let mut __lp: S = <S as #scalar>::zero();
             let __lp_bar: S = <S as #scalar>::one();
             let mut __off: usize = 0;

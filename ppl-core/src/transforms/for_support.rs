@@ -186,8 +186,8 @@ fn constrain_each<S: Scalar, T: ScalarTransform<S>>(t: T, x: &[S], y: &mut [S]) 
     log_jac
 }
 
-/// `x_bar[i] += ∂/∂x[i]` for each `i` through the transform `t`; returns the transform
-/// adjoints summed over the elements.
+/// `put(&mut x_bar[i], ∂/∂x[i])` for each `i` through the transform `t`; returns the
+/// transform adjoints summed over the elements.
 #[inline(always)]
 fn constrain_vjp_each<S: Scalar, T: ScalarTransform<S>>(
     t: T,
@@ -195,12 +195,13 @@ fn constrain_vjp_each<S: Scalar, T: ScalarTransform<S>>(
     y_bar: &[S],
     log_jac_bar: S,
     x_bar: &mut [S],
+    put: impl Fn(&mut S, S),
     mut add: impl FnMut(&mut (S, S), T),
 ) -> (S, S) {
     let mut bounds = (S::zero(), S::zero());
     for ((xb, &xi), &yb) in x_bar.iter_mut().zip(x).zip(y_bar) {
         let (b, tb) = t.constrain_vjp(xi, yb, log_jac_bar);
-        *xb += b;
+        put(xb, b);
         add(&mut bounds, tb);
     }
     bounds
@@ -277,21 +278,56 @@ impl<S: Scalar> ScalarSupportTransform<S> {
         log_jac_bar: S,
         x_bar: &mut [S],
     ) -> (S, S) {
+        self.vjp_slice_with(x, y_bar, log_jac_bar, x_bar, |xb, b| *xb += b)
+    }
+
+    /// [`ScalarSupportTransform::constrain_vjp_slice`] writing `x_bar[i] =` the adjoint
+    /// instead of adding it: for a caller whose `x_bar` receives nothing else (a gradient's
+    /// coordinates of one sample site), which then need not be zeroed first.
+    ///
+    /// ```
+    /// use ppl_core::transforms::{scalar_transform, Support};
+    /// let t = scalar_transform(Support::LowerBounded(1.0)).unwrap();
+    /// let mut x_bar = [7.0; 2];
+    /// let (lo_bar, _) = t.constrain_vjp_slice_set(&[0.0, 0.0], &[2.0, 3.0], 1.0, &mut x_bar);
+    /// assert_eq!((x_bar, lo_bar), ([3.0, 4.0], 5.0));
+    /// ```
+    #[inline]
+    pub fn constrain_vjp_slice_set(
+        &self,
+        x: &[S],
+        y_bar: &[S],
+        log_jac_bar: S,
+        x_bar: &mut [S],
+    ) -> (S, S) {
+        self.vjp_slice_with(x, y_bar, log_jac_bar, x_bar, |xb, b| *xb = b)
+    }
+
+    /// The reverse rule over slices, each element's adjoint handed to `put`.
+    #[inline(always)]
+    fn vjp_slice_with(
+        &self,
+        x: &[S],
+        y_bar: &[S],
+        log_jac_bar: S,
+        x_bar: &mut [S],
+        put: impl Fn(&mut S, S),
+    ) -> (S, S) {
         match *self {
             ScalarSupportTransform::Identity(_) => {
                 for (xb, &yb) in x_bar.iter_mut().zip(y_bar).take(x.len()) {
-                    *xb += yb;
+                    put(xb, yb);
                 }
                 (S::zero(), S::zero())
             }
             ScalarSupportTransform::LowerBound(t) => {
-                constrain_vjp_each(t, x, y_bar, log_jac_bar, x_bar, |b, tb| b.0 += tb.lo)
+                constrain_vjp_each(t, x, y_bar, log_jac_bar, x_bar, put, |b, tb| b.0 += tb.lo)
             }
             ScalarSupportTransform::UpperBound(t) => {
-                constrain_vjp_each(t, x, y_bar, log_jac_bar, x_bar, |b, tb| b.1 += tb.hi)
+                constrain_vjp_each(t, x, y_bar, log_jac_bar, x_bar, put, |b, tb| b.1 += tb.hi)
             }
             ScalarSupportTransform::Interval(t) => {
-                constrain_vjp_each(t, x, y_bar, log_jac_bar, x_bar, |b, tb| {
+                constrain_vjp_each(t, x, y_bar, log_jac_bar, x_bar, put, |b, tb| {
                     b.0 += tb.lo;
                     b.1 += tb.hi;
                 })

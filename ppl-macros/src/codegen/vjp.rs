@@ -1209,6 +1209,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 let mut #bar: Vec<S> = #take_bar;
             ));
             out.rev.push(quote_spanned!(span=>
+                for __g in grad[#xi..#xi + #ul].iter_mut() { *__g = #zero; }
                 #tr::constrain_vector_vjp(#sup, &x[#xi..#xi + #ul], &#id[..], &#bar[..], __lp_bar, &mut grad[#xi..#xi + #ul])?;
             ));
             let _ = root;
@@ -1338,7 +1339,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 ));
                 out.rev.push(quote_spanned!(span=>
                     let (__xb, #lo_acc, #hi_acc) = #tr::constrain_scalar_vjp(#sup, x[#xi], #bar, __lp_bar)?;
-                    grad[#xi] += __xb;
+                    grad[#xi] = __xb;
                     #(#arg_bars)*
                 ));
             }
@@ -1391,7 +1392,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     { let __term: S = __term + __lj; #add }
                 ));
                 out.rev.push(quote_spanned!(span=>
-                    let (#lo_acc, #hi_acc): (S, S) = #tr::ScalarSupportTransform::constrain_vjp_slice(&#tf, &x[#xi..#xi + #nvar], &#bar[..], __lp_bar, &mut grad[#xi..#xi + #nvar]);
+                    let (#lo_acc, #hi_acc): (S, S) = #tr::ScalarSupportTransform::constrain_vjp_slice_set(&#tf, &x[#xi..#xi + #nvar], &#bar[..], __lp_bar, &mut grad[#xi..#xi + #nvar]);
                     #(#arg_bars)*
                 ));
             }
@@ -1513,7 +1514,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                 super::vector_sites::multi_normal_lens(&name, n, l, &ul, &cl),
                 quote!(#id.copy_from_slice(&x[#xi..#xi + #ul]); let __lj: S = #zero;),
                 quote! {
-                    for (__g, &__b) in grad[#xi..#xi + #ul].iter_mut().zip(#bar.iter()) { *__g += __b; }
+                    grad[#xi..#xi + #ul].copy_from_slice(&#bar[..#ul]);
                 },
             )
         } else {
@@ -1523,7 +1524,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let #cl: usize = #sup.constrained_len();
                 },
                 quote!(let __lj: S = #tr::constrain_vector(#sup, &x[#xi..#xi + #ul], &mut #id[..])?;),
-                quote!(#tr::constrain_vector_vjp(#sup, &x[#xi..#xi + #ul], &#id[..], &#bar[..], __lp_bar, &mut grad[#xi..#xi + #ul])?;),
+                quote! {
+                    for __g in grad[#xi..#xi + #ul].iter_mut() { *__g = #zero; }
+                    #tr::constrain_vector_vjp(#sup, &x[#xi..#xi + #ul], &#id[..], &#bar[..], __lp_bar, &mut grad[#xi..#xi + #ul])?;
+                },
             )
         };
         let (prior, prior_vjp) = match fam {
