@@ -377,7 +377,9 @@ fn the_avx2_build_of_a_gradient_gives_the_same_bits() {
     let w = [1.0, -0.5];
     let dots = DotProducts::new(&x, &w, &series(n), 2).unwrap();
     let indexed = IndexedData::new(&g, &x, &series(n), 5).unwrap();
-    let models: [&dyn Fn(&[f64], &mut [f64], bool) -> f64; 2] = [
+    // (point, gradient out, through `log_density_gradient`?) -> log density
+    type Run<'a> = &'a dyn Fn(&[f64], &mut [f64], bool) -> f64;
+    let models: [Run; 2] = [
         &|p, grad, avx2| {
             if avx2 {
                 dots.log_density_gradient(p, grad).unwrap()

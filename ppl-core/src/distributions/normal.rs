@@ -270,7 +270,8 @@ impl<S: Scalar> NormalSums<S> {
         let z = (y - mu) * self.inv_sigma;
         // Finite `z` (false for NaN): one comparison, and the derivative part of a dual
         // `z` is finite whenever its value is (finite inputs, finite 1/σ).
-        if !(z.value().abs() < f64::INFINITY) {
+        let finite = z.value().abs() < f64::INFINITY;
+        if !finite {
             self.all_finite = false;
             return S::zero();
         }
