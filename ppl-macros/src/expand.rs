@@ -47,7 +47,7 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
         let body = g.function_body(&grad_program.body);
         (body, g.wants_avx2())
     };
-    let (grad_body, wide_loops) = grad_body;
+    let (grad_body, avx2_build) = grad_body;
     let mut ctx = Ctx {
         program: &program,
         activity: &act,
@@ -76,7 +76,7 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
         quote!(#(#binds)*)
     };
     // Inlined into the AVX2 build of a model with long loops (see `model::generate`).
-    let inline = if wide_loops {
+    let inline = if avx2_build {
         quote!(#[inline(always)])
     } else {
         quote!(#[inline])
@@ -106,7 +106,7 @@ pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
             Ok(__lp)
         }
     };
-    let out = model::generate(&func, &args, &mut ctx, gradient, wide_loops);
+    let out = model::generate(&func, &args, &mut ctx, gradient, avx2_build);
     if !diag.is_empty() {
         return fallback(&func, diag);
     }

@@ -105,7 +105,7 @@ pub fn generate(
     args: &[DataArg],
     ctx: &mut Ctx,
     gradient_body: TokenStream,
-    wide_loops: bool,
+    avx2_build: bool,
 ) -> TokenStream {
     let vis = &item.vis;
     let name = struct_name(&item.sig.ident);
@@ -122,7 +122,7 @@ pub fn generate(
 
     // Models with long vectorisable loops over data and no recursion run their gradient in
     // an AVX2 build when the CPU has it (same results; see `VjpGen::wants_avx2`).
-    let gradient_call = if wide_loops {
+    let gradient_call = if avx2_build {
         quote!(#root::math::gradient_with_avx2(self, x, grad, &mut ws.real))
     } else {
         quote!(self.__gradient::<f64>(x, grad, &mut ws.real))
