@@ -290,6 +290,25 @@ fn every_site_kind(alpha: &[f64], l: &[Vec<f64>], y: &[f64]) {
     }
 }
 
+/// Data indexed by the loop variable only under a data condition or in a nested loop: a
+/// shorter slice is valid data here, and must not be taken as `&w[..y.len()]` before the
+/// loop (which would panic).
+#[model]
+fn guarded_indexing(g: &[usize], w: &[f64], rows: &[Vec<f64>], y: &[f64], m: usize) {
+    let mu = sample("mu", Normal(0.0, 1.0));
+    let s = sample("s", HalfNormal(1.0));
+    for n in 0..y.len() {
+        let mut shift = 0.0;
+        if n < w.len() {
+            shift = w[n] + (g[n] as f64);
+        }
+        for k in 0..m {
+            shift += rows[n][k];
+        }
+        observe("y", Normal(mu + shift, s), y[n]);
+    }
+}
+
 fn series(n: usize) -> Vec<f64> {
     (0..n).map(|i| ((i * 7 % 11) as f64 - 5.0) * 0.3).collect()
 }
@@ -424,6 +443,13 @@ fn every_gradient_coordinate_is_written() {
     assert_eq!(lp, m.log_density_gradient(&x, &mut from_zero).unwrap());
     assert!(from_nan.iter().all(|g| g.is_finite()), "{from_nan:?}");
     assert_eq!(from_nan, from_zero);
+}
+
+#[test]
+fn data_indexed_only_under_a_condition_is_not_taken_before_the_loop() {
+    // `g`, `w` shorter than `y` (read only for n < w.len()), `rows` empty (m = 0).
+    let m = GuardedIndexing::new(&[1, 0, 2], &[0.5, -0.5, 0.25], &[], &series(7), 0).unwrap();
+    check_gradients(&m).unwrap();
 }
 
 #[test]

@@ -26,15 +26,31 @@ pub(crate) const LN_PI: f64 = 1.144_729_885_849_400_2;
 /// Shared with [`HalfCauchy`](crate::distributions::HalfCauchy) (`d = y`).
 #[inline]
 pub(crate) fn cauchy_terms<S: Scalar>(d: S, sigma: S) -> (S, S, S) {
+    cauchy_terms_with(d, sigma, || d.abs().ln(), |w| w.ln_1p())
+}
+
+/// [`cauchy_terms`] with `ln|d|` from `ln_abs_d` (called only when `|d| > σ`) and
+/// `ln(1 + w)`, `w = z²` or `r² ∈ [0, 1]`, from `ln_1p_unit`; the partials are the same.
+#[inline(always)]
+pub(crate) fn cauchy_terms_with<S: Scalar>(
+    d: S,
+    sigma: S,
+    ln_abs_d: impl FnOnce() -> S,
+    ln_1p_unit: impl Fn(S) -> S,
+) -> (S, S, S) {
     if d.value().abs() <= sigma.value() {
         let z = d / sigma;
         let q = (z * z + 1.0).recip();
-        (sigma.ln() + (z * z).ln_1p(), z * q / sigma, q)
+        (sigma.ln() + ln_1p_unit(z * z), z * q / sigma, q)
     } else {
         let r = sigma / d;
         let r2 = r * r;
         let p = (r2 + 1.0).recip();
-        (d.abs().ln() * 2.0 - sigma.ln() + r2.ln_1p(), p / d, r2 * p)
+        (
+            ln_abs_d() * 2.0 - sigma.ln() + ln_1p_unit(r2),
+            p / d,
+            r2 * p,
+        )
     }
 }
 

@@ -376,6 +376,17 @@ mod tests {
 
     type Family = Gamma<(), ()>;
 
+    /// The sum of the sizes of the terms either form of the log density adds (each
+    /// rounded a few times): the scale of the difference between the two forms.
+    fn term_sizes(a: f64, b: f64, y: f64) -> f64 {
+        lgamma(a).abs()
+            + (a * b.ln()).abs()
+            + (a * y.ln()).abs()
+            + (a * (b * y).ln()).abs()
+            + b * y
+            + y.ln().abs()
+    }
+
     #[test]
     fn needed_partials_match_the_full_rule() {
         use crate::distributions::Needed;
@@ -405,12 +416,7 @@ mod tests {
             let c = d.lpdf_constant(need);
             assert_eq!(c, -lgamma(a));
             // lp + c and full are two roundings of the same sum of terms of size ≤ scale.
-            let scale = lgamma(a).abs()
-                + (a * b.ln()).abs()
-                + (a * y.ln()).abs()
-                + (a * (b * y).ln()).abs()
-                + b * y
-                + y.ln().abs();
+            let scale = term_sizes(a, b, y);
             assert!(
                 (lp + c - full).abs() <= 4.0 * f64::EPSILON * scale,
                 "{a} {b} {y}"
@@ -445,12 +451,7 @@ mod tests {
             assert_eq!(c, a * b.ln() - lgamma(a));
             let (full, fdy, _) = d.lpdf_grad(y);
             // Two roundings of the same sum of terms of size ≤ scale.
-            let scale = lgamma(a).abs()
-                + (a * b.ln()).abs()
-                + (a * y.ln()).abs()
-                + (a * (b * y).ln()).abs()
-                + b * y
-                + y.ln().abs();
+            let scale = term_sizes(a, b, y);
             assert!((lp + c - full).abs() <= 4.0 * eps * scale, "{a} {b} {y}");
             assert_eq!(dy, fdy);
         }

@@ -1,7 +1,7 @@
 //! The half-Cauchy distribution `HalfCauchy(sigma)`: `|X|` for `X ~ Cauchy(0, sigma)`.
 
 use crate::ad::Scalar;
-use crate::distributions::cauchy::{cauchy_terms, LN_PI};
+use crate::distributions::cauchy::{cauchy_terms, cauchy_terms_with, LN_PI};
 use crate::distributions::family::neg_inf;
 use crate::distributions::{validation, ContinuousDistribution, Needed, Sample};
 use crate::error::{Error, Result};
@@ -83,16 +83,7 @@ impl<S: Scalar> ContinuousDistribution<S> for HalfCauchy<S> {
         if !valid(sigma, y) {
             return (neg_inf(), S::zero(), HalfCauchy(S::zero()));
         }
-        let (l, g, q) = if y.value() <= sigma.value() {
-            let z = y / sigma;
-            let q = (z * z + 1.0).recip();
-            (sigma.ln() + (z * z + 1.0).ln(), z * q / sigma, q)
-        } else {
-            let r = sigma / y;
-            let r2 = r * r;
-            let p = (r2 + 1.0).recip();
-            (ln_y * 2.0 - sigma.ln() + (r2 + 1.0).ln(), p / y, r2 * p)
-        };
+        let (l, g, q) = cauchy_terms_with(y, sigma, || ln_y, |w| (w + 1.0).ln());
         let dsigma = (-(q * 2.0) + 1.0) / sigma;
         (-l + LN_2_OVER_PI, -(g * 2.0), HalfCauchy(dsigma))
     }

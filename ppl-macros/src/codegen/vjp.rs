@@ -176,7 +176,7 @@ fn rename_idents(ts: TokenStream, names: &[(syn::Ident, syn::Ident)]) -> TokenSt
         .collect()
 }
 
-/// The identifiers `b` of `b[index]` in `ts` (sorted), `index` a lone identifier.
+/// The identifiers `b` of `b[index]` in `ts` (with repeats), `index` a lone identifier.
 fn collect_indexed(ts: &TokenStream, index: &syn::Ident, out: &mut Vec<syn::Ident>) {
     use proc_macro2::{Delimiter, TokenTree};
     let tokens: Vec<TokenTree> = ts.clone().into_iter().collect();
@@ -193,7 +193,68 @@ fn collect_indexed(ts: &TokenStream, index: &syn::Ident, out: &mut Vec<syn::Iden
             _ => {}
         }
     }
-    out.sort_by_key(|i| i.to_string());
+}
+
+/// The identifiers `b` of the index expressions `b[index]` that the top-level statements of
+/// `body` evaluate in every iteration: not under an `if`/`match` (statement or
+/// expression), in a nested loop or block, or on the right of `&&`/`||`.
+fn unconditionally_indexed(body: &Block, index: &syn::Ident) -> BTreeSet<syn::Ident> {
+    use syn::visit::Visit;
+    struct Always<'i> {
+        index: &'i syn::Ident,
+        out: BTreeSet<syn::Ident>,
+    }
+    impl<'ast> Visit<'ast> for Always<'_> {
+        fn visit_expr_index(&mut self, e: &'ast syn::ExprIndex) {
+            let lone = |x: &syn::Expr| match strip(x) {
+                syn::Expr::Path(p) => p.path.get_ident().cloned(),
+                _ => None,
+            };
+            if let (Some(b), Some(i)) = (lone(&e.expr), lone(&e.index)) {
+                if i == *self.index {
+                    self.out.insert(b);
+                }
+            }
+            syn::visit::visit_expr_index(self, e);
+        }
+        fn visit_expr_binary(&mut self, e: &'ast syn::ExprBinary) {
+            match e.op {
+                syn::BinOp::And(_) | syn::BinOp::Or(_) => self.visit_expr(&e.left),
+                _ => syn::visit::visit_expr_binary(self, e),
+            }
+        }
+        fn visit_expr_if(&mut self, e: &'ast syn::ExprIf) {
+            self.visit_expr(&e.cond);
+        }
+        fn visit_expr_match(&mut self, e: &'ast syn::ExprMatch) {
+            self.visit_expr(&e.expr);
+        }
+        fn visit_expr_block(&mut self, _: &'ast syn::ExprBlock) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+    }
+    let mut v = Always {
+        index,
+        out: BTreeSet::new(),
+    };
+    for s in &body.stmts {
+        match s {
+            Stmt::Let { init: e, .. }
+            | Stmt::Assign { value: e, .. }
+            | Stmt::Factor { value: e, .. }
+            | Stmt::Deterministic { value: e, .. }
+            | Stmt::Push { value: e, .. }
+            | Stmt::Expr(e) => v.visit_expr(e),
+            Stmt::Observe { dist, value, .. } => {
+                dist.args.iter().for_each(|a| v.visit_expr(a));
+                v.visit_expr(value);
+            }
+            _ => {}
+        }
+    }
+    v.out
 }
 
 /// `true` if `ts` is the single identifier `i`.
@@ -713,9 +774,10 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                     let with_lp = !self.in_replay;
                     let (open, inner, close) = self.loop_local_accumulators(body, inner, with_lp);
                     let (sums_open, sums_close) = self.normal_sums_around(&summed);
-                    let (rows, iter, inner) = match stop {
-                        None => self.hoisted_data_rows(pat, iter, inner),
-                        Some(_) => (quote!(), quote!(#iter), inner),
+                    let (rows, iter, inner) = if exits {
+                        (quote!(), quote!(#iter), inner)
+                    } else {
+                        self.hoisted_data_rows(pat, iter, body, inner)
                     };
                     out.fwd.push(quote_spanned!(*span=>
                         #sync #open #sums_open #rows
@@ -2067,16 +2129,19 @@ impl<'c, 'a> VjpGen<'c, 'a> {
     /// exits, taken once before it: `base[n]` in the loop's code becomes `rows[n]` with
     /// `rows = &base[..hi]` (or empty when `lo ≥ hi`), so the loop indexes them without
     /// bounds checks (LLVM sees `n < hi = rows.len()`): a group index `g[n]` of a gather
-    /// `a[g[n]]`, a row `x[n]`. The loop would index `base` at `hi - 1` anyway, so a
-    /// too-short slice still panics, before the loop rather than in it (and `new` runs the
-    /// model once, turning that into an error). Real data slices are left alone: taking
-    /// them too measured 3–5 % slower on eight_schools_nc's 8-iteration loop (and 2 %
-    /// faster on hier_radon_like's 900). Returns the declarations, the loop's iterator
-    /// (`lo..hi` of the values computed once) and its code; unchanged for other loops.
+    /// `a[g[n]]`, a row `x[n]`. Only bases the body indexes unconditionally (see
+    /// [`unconditionally_indexed`]): the loop then reads `base[hi - 1]` in any case, so a
+    /// slice too short panics exactly when the loop would, before it rather than in it
+    /// (and `new`'s run of the model turns that into an error); a base read only under a
+    /// condition may validly be shorter. Real data slices are left alone: taking them too
+    /// measured 3–5 % slower on eight_schools_nc's 8-iteration loop (and 2 % faster on
+    /// hier_radon_like's 900). Returns the declarations, the loop's iterator (`lo..hi` of
+    /// the values computed once) and its code; unchanged for other loops.
     fn hoisted_data_rows(
         &mut self,
         pat: &syn::Pat,
         iter: &syn::Expr,
+        body: &Block,
         inner: TokenStream,
     ) -> (TokenStream, TokenStream, TokenStream) {
         let unchanged = |inner| (quote!(), quote!(#iter), inner);
@@ -2089,6 +2154,8 @@ impl<'c, 'a> VjpGen<'c, 'a> {
         };
         let mut bases = Vec::new();
         collect_indexed(&inner, &p.ident, &mut bases);
+        let always = unconditionally_indexed(body, &p.ident);
+        bases.retain(|b| always.contains(b));
         bases.retain(|b| {
             var_of_ident(b)
                 .and_then(|v| self.ctx.program.vars.get(v.0))
@@ -2097,6 +2164,7 @@ impl<'c, 'a> VjpGen<'c, 'a> {
                         && matches!(var.kind, Kind::Ints | Kind::Rows)
                 })
         });
+        bases.sort_by_key(|i| i.to_string());
         bases.dedup();
         if bases.is_empty() {
             return unchanged(inner);
